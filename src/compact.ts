@@ -1,0 +1,53 @@
+// Strict reading of a compact JWS (RFC 7515 §7.1): three base64url segments, JSON objects
+// inside. Nothing here verifies anything; it only refuses what cannot be a FastMCP token.
+import { InvalidTokenError } from './errors.js'
+
+/** base64url without padding (RFC 7515 §2). */
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+/** The three segments of a compact token, as they arrived. */
+export interface CompactSegments {
+  header: string
+  payload: string
+  signature: string
+  /** `header.payload`: the bytes the signature covers. */
+  signingInput: string
+}
+
+/**
+ * Splits a compact token into exactly three segments; header and payload must be
+ * non-empty base64url. The signature may be empty here (`alg: none`), so the header's
+ * algorithm is judged first; the signature check refuses it later.
+ */
+export function splitCompact(token: string): CompactSegments {
+  const first = token.indexOf('.')
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1)
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) throw new InvalidTokenError('malformed')
+  const header = token.slice(0, first)
+  const payload = token.slice(first + 1, second)
+  const signature = token.slice(second + 1)
+  if (!BASE64URL.test(header) || !BASE64URL.test(payload) || (signature !== '' && !BASE64URL.test(signature))) {
+    throw new InvalidTokenError('malformed')
+  }
+  return { header, payload, signature, signingInput: token.slice(0, second) }
+}
+
+/**
+ * Decodes one segment as a JSON object. Invalid UTF-8, non-JSON, and JSON that is not an
+ * object (an array, a string, null) are all `malformed`.
+ */
+export function decodeJsonSegment(segment: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')))
+  } catch {
+    throw new InvalidTokenError('malformed')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidTokenError('malformed')
+  }
+  return value as Record<string, unknown>
+}
+
+// fatal: invalid UTF-8 is refused rather than silently replaced
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -1,0 +1,225 @@
+// Typed errors for RFC 6750 §3: each knows its HTTP status, its error code, a finer
+// `reason`, a fixed description, and the WWW-Authenticate challenge that goes with it.
+
+/** RFC 6750 §3.1 error codes, plus 503 for a server that cannot verify yet. */
+export type FastMcpAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable'
+
+/** Why a request carried no usable credentials (401, no error code). */
+export type MissingTokenReason = 'missing_token'
+
+/** Why a request was malformed (400 `invalid_request`). */
+export type InvalidRequestReason =
+  | 'malformed_header'
+  | 'multiple_headers'
+  | 'multiple_methods'
+  | 'unsupported_method'
+
+/** Why a token was refused (401 `invalid_token`). */
+export type InvalidTokenReason =
+  | 'too_large'
+  | 'malformed'
+  | 'missing_algorithm'
+  | 'unsupported_algorithm'
+  | 'invalid_crit_header'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'invalid_claim'
+  | 'refresh_token'
+  | 'not_refresh_token'
+  | 'revoked'
+
+export type InsufficientScopeReason = 'insufficient_scope'
+export type UnavailableReason = 'key_unavailable'
+
+export type FastMcpAuthErrorReason =
+  | MissingTokenReason
+  | InvalidRequestReason
+  | InvalidTokenReason
+  | InsufficientScopeReason
+  | UnavailableReason
+
+/**
+ * Fixed descriptions: a response never carries library text, a claim value or the token.
+ * Expired tokens say so, so clients know to refresh.
+ */
+const DESCRIPTIONS: Record<FastMcpAuthErrorReason, string> = {
+  missing_token: 'Authorization with a Bearer token is required',
+  malformed_header: 'The Authorization header is not a valid Bearer credential',
+  multiple_headers: 'More than one Authorization header was sent',
+  multiple_methods: 'The token was sent by more than one method',
+  unsupported_method: 'Tokens are accepted only in the Authorization header',
+  too_large: 'The token is too large',
+  malformed: 'The token is malformed',
+  missing_algorithm: 'The token header names no algorithm',
+  unsupported_algorithm: 'The token is signed with an unsupported algorithm',
+  invalid_crit_header: 'The token has an unsupported critical header',
+  bad_signature: 'The token signature is invalid',
+  expired: 'The token has expired',
+  not_yet_valid: 'The token is not valid yet',
+  invalid_issuer: 'The token was issued by another issuer',
+  invalid_audience: 'The token is for another audience',
+  invalid_claim: 'The token has a missing or ill-typed claim',
+  refresh_token: 'A refresh token cannot be used as an access token',
+  not_refresh_token: 'The token is not a refresh token',
+  revoked: 'The token has been revoked',
+  insufficient_scope: 'The token lacks a required scope',
+  key_unavailable: 'The server cannot verify tokens yet',
+}
+
+/** Expected and actual values of a mismatched claim, for diagnostics only (never sent). */
+export interface ClaimMismatch {
+  claim: string
+  expected: unknown
+  actual: unknown
+}
+
+/** The JSON body of an error response (RFC 6750 §3, RFC 6749 §5.2). */
+export interface FastMcpAuthErrorBody {
+  error?: FastMcpAuthErrorCode
+  error_description: string
+}
+
+// RFC 6750 §3: quoted values allow only %x20-21 / %x23-5B / %x5D-7E
+const UNSAFE_QUOTED = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
+
+/**
+ * Formats a Bearer challenge, dropping undefined parameters and replacing any character
+ * RFC 6750 §3 does not allow in a quoted value, so nothing can break the header.
+ *
+ * @example
+ * formatChallenge({ error: 'invalid_token', error_description: 'The token has expired' })
+ * // 'Bearer error="invalid_token", error_description="The token has expired"'
+ */
+export function formatChallenge(params: Record<string, string | undefined>): string {
+  const attrs: string[] = []
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) attrs.push(`${name}="${value.replace(UNSAFE_QUOTED, ' ')}"`)
+  }
+  return attrs.length > 0 ? `Bearer ${attrs.join(', ')}` : 'Bearer'
+}
+
+/**
+ * The one base class. `status` and `statusCode` are the HTTP status, `code` the RFC 6750
+ * error code, `reason` the finer cause; `expose` marks the message as safe to send, as
+ * Express's default error handler and `http-errors` expect.
+ */
+export abstract class FastMcpAuthError extends Error {
+  abstract readonly status: number
+  abstract readonly code: FastMcpAuthErrorCode | undefined
+  readonly reason: FastMcpAuthErrorReason
+  readonly expose = true
+  /** Set for iss/aud mismatches; for `onRejected` diagnostics, never sent to a client. */
+  readonly mismatch: ClaimMismatch | undefined
+  /** RFC 9728 metadata URL added to the challenge, when the middleware has one. */
+  resourceMetadataUrl: string | undefined
+
+  constructor(reason: FastMcpAuthErrorReason, mismatch?: ClaimMismatch) {
+    super(DESCRIPTIONS[reason])
+    this.reason = reason
+    this.mismatch = mismatch
+    this.resourceMetadataUrl = undefined
+  }
+
+  override get name(): string {
+    return this.constructor.name
+  }
+
+  get statusCode(): number {
+    return this.status
+  }
+
+  /** The fixed, client-safe description. */
+  get description(): string {
+    return DESCRIPTIONS[this.reason]
+  }
+
+  /** Scopes named in the challenge (`insufficient_scope` only). */
+  get scope(): string | undefined {
+    return undefined
+  }
+
+  /** Response headers, lower-case: the challenge for 4xx, Retry-After for 503. */
+  get headers(): Record<string, string> {
+    return {
+      'www-authenticate': formatChallenge({
+        error: this.code,
+        error_description: this.code === undefined ? undefined : this.description,
+        scope: this.scope,
+        resource_metadata: this.resourceMetadataUrl,
+      }),
+    }
+  }
+
+  toJSON(): FastMcpAuthErrorBody {
+    return this.code === undefined
+      ? { error_description: this.description }
+      : { error: this.code, error_description: this.description }
+  }
+}
+
+/** No Bearer credentials at all (RFC 6750 §3.1: no error code). 401. */
+export class MissingTokenError extends FastMcpAuthError {
+  readonly status = 401
+  readonly code = undefined
+  constructor() {
+    super('missing_token')
+  }
+}
+
+/** A malformed request: bad header, several headers, a token in the query or body. 400. */
+export class InvalidRequestError extends FastMcpAuthError {
+  readonly status = 400
+  readonly code = 'invalid_request' as const
+  declare readonly reason: InvalidRequestReason
+  constructor(reason: InvalidRequestReason) {
+    super(reason)
+  }
+}
+
+/** A token that is forged, expired, for another audience, revoked, or of the wrong use. 401. */
+export class InvalidTokenError extends FastMcpAuthError {
+  readonly status = 401
+  readonly code = 'invalid_token' as const
+  declare readonly reason: InvalidTokenReason
+  constructor(reason: InvalidTokenReason, mismatch?: ClaimMismatch) {
+    super(reason, mismatch)
+  }
+}
+
+/** A valid token without every required scope. 403, with the scopes in the challenge. */
+export class InsufficientScopeError extends FastMcpAuthError {
+  readonly status = 403
+  readonly code = 'insufficient_scope' as const
+  declare readonly reason: InsufficientScopeReason
+  /** Every scope the route requires. */
+  readonly requiredScopes: readonly string[]
+  constructor(requiredScopes: readonly string[]) {
+    super('insufficient_scope')
+    this.requiredScopes = requiredScopes
+  }
+
+  override get scope(): string {
+    return this.requiredScopes.join(' ')
+  }
+}
+
+/** The signing key is not available (derivation failed or is still running). 503. */
+export class KeyUnavailableError extends FastMcpAuthError {
+  readonly status = 503
+  readonly code = 'temporarily_unavailable' as const
+  declare readonly reason: UnavailableReason
+  constructor() {
+    super('key_unavailable')
+  }
+
+  override get headers(): Record<string, string> {
+    return { 'retry-after': '5' }
+  }
+}

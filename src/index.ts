@@ -1,0 +1,36 @@
+// The public surface, nothing else.
+export { DEFAULT_SALT, DERIVED_KEY_LENGTH, KDF_ITERATIONS, deriveJwtKey } from './keys.js'
+export type { DeriveJwtKeyInput, HighEntropyKeyInput, LowEntropyKeyInput } from './keys.js'
+export { DEFAULT_ACCESS_TOKEN_LIFETIME, JWTIssuer } from './issuer.js'
+export type {
+  Clock,
+  ExpectedTokenUse,
+  IssueAccessTokenInput,
+  IssueRefreshTokenInput,
+  IssueTokenInput,
+  JWTIssuerOptions,
+  SigningKey,
+  VerifyTokenOptions,
+} from './issuer.js'
+export {
+  FastMcpAuthError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeyUnavailableError,
+  MissingTokenError,
+  formatChallenge,
+} from './errors.js'
+export type {
+  ClaimMismatch,
+  FastMcpAuthErrorBody,
+  FastMcpAuthErrorCode,
+  FastMcpAuthErrorReason,
+  InsufficientScopeReason,
+  InvalidRequestReason,
+  InvalidTokenReason,
+  MissingTokenReason,
+  UnavailableReason,
+} from './errors.js'
+export { getAuthInfo, getFastMcpClaims, parseScopes } from './types.js'
+export type { AuthInfo, FastMcpAuthExtra, FastMcpClaims, JsonValue, RequestWithAuth } from './types.js'

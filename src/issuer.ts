@@ -1,0 +1,311 @@
+// JWTIssuer: mints FastMCP's HS256 access and refresh tokens byte for byte, and verifies
+// them with FastMCP's meaning plus stricter claim rules (exp required, typed claims, nbf).
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { errors as joseErrors, jwtVerify, type CryptoKey } from 'jose'
+import { decodeJsonSegment, splitCompact, type CompactSegments } from './compact.js'
+import { InvalidTokenError, type InvalidTokenReason } from './errors.js'
+import type { FastMcpClaims, JsonValue } from './types.js'
+
+/** A signing key: the 44 bytes FastMCP derives, as bytes or as their text. */
+export type SigningKey = Uint8Array | string
+
+/** Milliseconds since the epoch, like `Date.now`. */
+export type Clock = () => number
+
+export interface JWTIssuerOptions {
+  /** `iss` to mint and to require; compared as an exact string. */
+  issuer: string
+  /** `aud` to mint and to require; compared as an exact string (an array is refused). */
+  audience: string
+  /** The HS256 key: the 44-byte output of `deriveJwtKey`, as bytes or text. */
+  signingKey: SigningKey
+  /** Older keys tried for verification only, in order, so a secret can rotate. */
+  previousSigningKeys?: readonly SigningKey[]
+  /** Leeway for the `exp` and `nbf` checks, in seconds. @default 0 */
+  clockToleranceSeconds?: number
+  /** Clock for tests, in milliseconds since the epoch. @default Date.now */
+  clock?: Clock
+}
+
+export interface IssueTokenInput {
+  clientId: string
+  scopes: readonly string[]
+  /** @default a random UUID */
+  jti?: string
+  /** Copied into `upstream_claims` when non-empty. Signed, not encrypted. */
+  upstreamClaims?: { [key: string]: JsonValue } | undefined
+}
+
+export interface IssueAccessTokenInput extends IssueTokenInput {
+  /** Lifetime in seconds. @default 3600 */
+  expiresIn?: number
+}
+
+export interface IssueRefreshTokenInput extends IssueTokenInput {
+  /** Lifetime in seconds; refresh tokens always get an explicit lifetime, as in FastMCP. */
+  expiresIn: number
+}
+
+/** `access` refuses refresh tokens, `refresh` requires one; `any` is FastMCP's meaning. */
+export type ExpectedTokenUse = 'access' | 'refresh' | 'any'
+
+export interface VerifyTokenOptions {
+  /** @default 'any' */
+  expectedTokenUse?: ExpectedTokenUse
+}
+
+/** Default lifetime of an access token, seconds (FastMCP's). */
+export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
+
+/** base64url of `{"alg":"HS256","typ":"JWT"}`: the only header FastMCP writes. */
+const FASTMCP_HEADER = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
+const SIGNATURE_LENGTH = 43 // base64url of 32 bytes, no padding
+
+/**
+ * Mints and verifies FastMCP's HS256 tokens. Each key is imported once, as a node:crypto
+ * KeyObject (for the cheap signature check) and a WebCrypto CryptoKey (for jose).
+ *
+ * @example
+ * const key = await deriveJwtKey({ lowEntropyMaterial: secret, salt: DEFAULT_SALT })
+ * const issuer = new JWTIssuer({ issuer: 'https://mcp.example.com/', audience: 'https://mcp.example.com/mcp', signingKey: key })
+ * const token = await issuer.issueAccessToken({ clientId: 'c1', scopes: ['read'] })
+ * const claims = await issuer.verifyToken(token)
+ */
+export class JWTIssuer {
+  readonly issuer: string
+  readonly audience: string
+  readonly clockToleranceSeconds: number
+  readonly #clock: Clock
+  readonly #keyMaterial: Uint8Array[]
+  /** node:crypto keys, signing key first: minting and the cheap signature check. */
+  readonly #hmacKeys: KeyObject[]
+  /** WebCrypto keys for jose, imported once on first use. */
+  #joseKeys: Promise<CryptoKey[]> | undefined
+  #joseKeysReady: CryptoKey[] | undefined
+
+  constructor(options: JWTIssuerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('JWTIssuer: options are required')
+    this.issuer = requireString(options.issuer, 'issuer')
+    this.audience = requireString(options.audience, 'audience')
+    this.clockToleranceSeconds = checkTolerance(options.clockToleranceSeconds)
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new TypeError('JWTIssuer: `clock` must be a function returning milliseconds')
+    }
+    this.#clock = options.clock ?? Date.now
+    const previous = options.previousSigningKeys ?? []
+    if (!Array.isArray(previous)) throw new TypeError('JWTIssuer: `previousSigningKeys` must be an array')
+    this.#keyMaterial = [
+      keyBytes(options.signingKey, 'signingKey'),
+      ...previous.map((k, i) => keyBytes(k, `previousSigningKeys[${i}]`)),
+    ]
+    this.#hmacKeys = this.#keyMaterial.map((k) => createSecretKey(k))
+  }
+
+  /**
+   * Mints an access token exactly as FastMCP's `issue_access_token` does.
+   * @example
+   * await issuer.issueAccessToken({ clientId: 'c1', scopes: ['read', 'write'], expiresIn: 600 })
+   */
+  async issueAccessToken(input: IssueAccessTokenInput): Promise<string> {
+    return this.#mint(input, input.expiresIn ?? DEFAULT_ACCESS_TOKEN_LIFETIME, false)
+  }
+
+  /**
+   * Mints a refresh token (`token_use: "refresh"`) exactly as FastMCP's `issue_refresh_token` does.
+   * @example
+   * await issuer.issueRefreshToken({ clientId: 'c1', scopes: ['read'], expiresIn: 30 * 86400 })
+   */
+  async issueRefreshToken(input: IssueRefreshTokenInput): Promise<string> {
+    if (input?.expiresIn === undefined) throw new TypeError('issueRefreshToken: `expiresIn` is required')
+    return this.#mint(input, input.expiresIn, true)
+  }
+
+  /**
+   * Verifies a token: HS256 only, signature, `exp` (required), `nbf`, `iss` and `aud`
+   * as exact strings, and the types of FastMCP's claims. Refresh tokens pass unless
+   * `expectedTokenUse` says otherwise, as in FastMCP.
+   *
+   * @throws InvalidTokenError whose `reason` says why.
+   * @example
+   * const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' })
+   */
+  async verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
+    if (typeof token !== 'string') throw new InvalidTokenError('malformed')
+    const segments = splitCompact(token)
+    checkHeader(segments.header)
+    const key = this.#matchSignature(segments)
+    const keys = this.#joseKeysReady ?? (await this.#importJoseKeys())
+    const nowMs = this.#clock()
+    let payload: Record<string, unknown>
+    try {
+      // jose stays the authority for every token we accept
+      ;({ payload } = await jwtVerify(token, keys[key]!, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        clockTolerance: this.clockToleranceSeconds,
+        currentDate: new Date(nowMs),
+      }))
+    } catch (err) {
+      throw new InvalidTokenError(joseReason(err))
+    }
+    return this.checkClaims(payload, nowMs, options?.expectedTokenUse ?? 'any')
+  }
+
+  /**
+   * The claim rules alone, for a payload whose signature is already verified: types,
+   * time (the same rule the middleware's cache applies), issuer, audience, token use.
+   */
+  checkClaims(payload: Record<string, unknown>, nowMs: number, expectedTokenUse: ExpectedTokenUse): FastMcpClaims {
+    const { iss, aud, exp, jti, client_id: clientId, scope, iat, nbf, token_use: tokenUse, upstream_claims: upstream } = payload
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new InvalidTokenError('invalid_claim')
+    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw new InvalidTokenError('invalid_claim')
+    if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw new InvalidTokenError('invalid_claim')
+    const timeReason = checkTimes(exp, nbf as number | undefined, nowMs, this.clockToleranceSeconds)
+    if (timeReason !== undefined) throw new InvalidTokenError(timeReason)
+    if (typeof iss !== 'string') throw new InvalidTokenError('invalid_claim')
+    if (iss !== this.issuer) {
+      throw new InvalidTokenError('invalid_issuer', { claim: 'iss', expected: this.issuer, actual: iss })
+    }
+    if (aud !== this.audience) {
+      throw new InvalidTokenError('invalid_audience', { claim: 'aud', expected: this.audience, actual: aud })
+    }
+    if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('invalid_claim')
+    if (typeof clientId !== 'string') throw new InvalidTokenError('invalid_claim')
+    if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('invalid_claim')
+    if (tokenUse !== undefined && tokenUse !== 'refresh') throw new InvalidTokenError('invalid_claim')
+    if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
+      throw new InvalidTokenError('invalid_claim')
+    }
+    if (expectedTokenUse === 'access' && tokenUse === 'refresh') throw new InvalidTokenError('refresh_token')
+    if (expectedTokenUse === 'refresh' && tokenUse !== 'refresh') throw new InvalidTokenError('not_refresh_token')
+    return payload as FastMcpClaims
+  }
+
+  /** Milliseconds since the epoch, from the configured clock. */
+  now(): number {
+    return this.#clock()
+  }
+
+  #mint(input: IssueTokenInput, expiresIn: number, refresh: boolean): string {
+    if (typeof input !== 'object' || input === null) throw new TypeError('issue: input is required')
+    const clientId = requireString(input.clientId, 'clientId', true)
+    const scopes = checkScopes(input.scopes)
+    const jti = input.jti === undefined ? randomUUID() : requireString(input.jti, 'jti')
+    if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
+      throw new TypeError('issue: `expiresIn` must be a positive whole number of seconds')
+    }
+    const upstream = input.upstreamClaims
+    if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
+      throw new TypeError('issue: `upstreamClaims` must be a plain object')
+    }
+    const iat = Math.floor(this.#clock() / 1000)
+    // key order is FastMCP's: iss, aud, client_id, scope, exp, iat, jti, token_use, upstream_claims
+    const payload: Record<string, unknown> = {
+      iss: this.issuer,
+      aud: this.audience,
+      client_id: clientId,
+      scope: scopes.join(' '),
+      exp: iat + expiresIn,
+      iat,
+      jti,
+    }
+    if (refresh) payload.token_use = 'refresh'
+    if (upstream !== undefined && Object.keys(upstream).length > 0) payload.upstream_claims = upstream
+    const signingInput = `${FASTMCP_HEADER}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`
+    return `${signingInput}.${createHmac('sha256', this.#hmacKeys[0]!).update(signingInput).digest('base64url')}`
+  }
+
+  /**
+   * A cheap HMAC check with node:crypto before jose runs, so a flood of forged tokens
+   * costs one HMAC each. Returns the index of the key that signed the token.
+   */
+  #matchSignature({ signingInput, signature }: CompactSegments): number {
+    if (signature.length !== SIGNATURE_LENGTH) throw new InvalidTokenError('bad_signature')
+    const presented = Buffer.from(signature, 'latin1')
+    const keys = this.#hmacKeys
+    for (let i = 0; i < keys.length; i++) {
+      const expected = Buffer.from(createHmac('sha256', keys[i]!).update(signingInput).digest('base64url'), 'latin1')
+      if (timingSafeEqual(expected, presented)) return i
+    }
+    throw new InvalidTokenError('bad_signature')
+  }
+
+  #importJoseKeys(): Promise<CryptoKey[]> {
+    this.#joseKeys ??= Promise.all(
+      this.#keyMaterial.map((k) => crypto.subtle.importKey('raw', k, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])),
+    ).then((keys) => (this.#joseKeysReady = keys))
+    return this.#joseKeys
+  }
+}
+
+/**
+ * The time rule, shared by full verification and the middleware's cache so a cache hit
+ * can never outlive what verification would accept. Same arithmetic as jose: whole
+ * seconds, `exp` must be later than now minus the tolerance.
+ */
+export function checkTimes(
+  exp: number,
+  nbf: number | undefined,
+  nowMs: number,
+  toleranceSeconds: number,
+): InvalidTokenReason | undefined {
+  const now = Math.floor(nowMs / 1000)
+  if (exp <= now - toleranceSeconds) return 'expired'
+  if (nbf !== undefined && nbf > now + toleranceSeconds) return 'not_yet_valid'
+  return undefined
+}
+
+function checkHeader(segment: string): void {
+  if (segment === FASTMCP_HEADER) return
+  const header = decodeJsonSegment(segment)
+  if (!('alg' in header)) throw new InvalidTokenError('missing_algorithm')
+  // exact, case-sensitive: "hs256", "none", "HS512", "RS256" are all refused before any HMAC
+  if (header.alg !== 'HS256') throw new InvalidTokenError('unsupported_algorithm')
+  if ('crit' in header) throw new InvalidTokenError('invalid_crit_header')
+}
+
+function joseReason(err: unknown): InvalidTokenReason {
+  if (err instanceof joseErrors.JWTExpired) return 'expired'
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    return err.reason === 'check_failed' && err.claim === 'nbf' ? 'not_yet_valid' : 'invalid_claim'
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad_signature'
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'unsupported_algorithm'
+  if (err instanceof joseErrors.JOSENotSupported || err instanceof joseErrors.JWSInvalid) {
+    return err.message.includes('crit') ? 'invalid_crit_header' : 'malformed'
+  }
+  return 'malformed'
+}
+
+function keyBytes(key: SigningKey, name: string): Uint8Array {
+  const bytes = typeof key === 'string' ? new Uint8Array(Buffer.from(key, 'utf8')) : key instanceof Uint8Array ? key : undefined
+  if (bytes === undefined) throw new TypeError(`JWTIssuer: \`${name}\` must be a string or a Uint8Array`)
+  // HMAC keys shorter than the hash output weaken HS256 (RFC 7518 §3.2); FastMCP's are 44 bytes
+  if (bytes.length < 32) throw new TypeError(`JWTIssuer: \`${name}\` must be at least 32 bytes (use deriveJwtKey)`)
+  return bytes
+}
+
+function requireString(value: unknown, name: string, allowEmpty = false): string {
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    throw new TypeError(`\`${name}\` must be a non-empty string`)
+  }
+  return value
+}
+
+function checkTolerance(value: unknown): number {
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError('`clockToleranceSeconds` must be a number of seconds, 0 or more')
+  }
+  return value
+}
+
+function checkScopes(scopes: unknown): readonly string[] {
+  if (!Array.isArray(scopes)) throw new TypeError('issue: `scopes` must be an array of strings')
+  scopes.forEach((scope, i) => {
+    if (typeof scope !== 'string') throw new TypeError(`issue: \`scopes[${i}]\` must be a string`)
+    // the claim joins scopes with one space: a space inside one would grant two
+    if (/\s/.test(scope)) throw new TypeError(`issue: \`scopes[${i}]\` contains whitespace; pass each scope as its own item`)
+  })
+  return scopes as readonly string[]
+}

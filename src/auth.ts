@@ -1,0 +1,347 @@
+// createFastMcpAuth: wires key derivation, JWTIssuer, the jti cache, revocations and the
+// middleware, and offers the mint helpers route handlers use.
+import type { ServerResponse } from 'node:http'
+import { DEFAULT_CACHE_MAX, TokenCache } from './cache.js'
+import { decodeJsonSegment } from './compact.js'
+import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js'
+import { InvalidTokenError } from './errors.js'
+import {
+  DEFAULT_ACCESS_TOKEN_LIFETIME,
+  JWTIssuer,
+  type Clock,
+  type IssueTokenInput,
+  type SigningKey,
+  type VerifyTokenOptions,
+} from './issuer.js'
+import { DEFAULT_SALT, deriveJwtKey } from './keys.js'
+import {
+  createRequireFastMcpToken,
+  createRequireScopes,
+  type FastMcpMiddleware,
+  type MiddlewareSettings,
+  type RejectedEvent,
+  type VerifiedEvent,
+} from './middleware.js'
+import { MemoryRevocationStore, type RevocationStore } from './revocation.js'
+import type { FastMcpClaims } from './types.js'
+import { AccessTokenVerifier } from './verifier.js'
+
+/** Default refresh-token lifetime: 30 days, in seconds. */
+export const DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
+
+/** FastMCP warns below this many characters; we refuse unless `allowShortSecret`. */
+export const MIN_SECRET_LENGTH = 12
+
+export interface FastMcpAuthOptions {
+  /**
+   * The shared secret the key is derived from, as FastMCP's `jwt_signing_key` (with
+   * `entropy: "low"`) or an upstream client secret (with `entropy: "high"`).
+   * Pass either this or `signingKey`.
+   */
+  secret?: string
+  /** Salt for the derivation. @default "fastmcp-jwt-signing-key" */
+  salt?: string
+  /** `"low"`: PBKDF2, 1,000,000 rounds; `"high"`: HKDF-SHA256. @default "low" */
+  entropy?: 'low' | 'high'
+  /** A ready 44-byte key (the output of `deriveJwtKey`), instead of `secret`. */
+  signingKey?: SigningKey
+  /** Accept a `secret` shorter than 12 characters. @default false */
+  allowShortSecret?: boolean
+  /** Earlier secrets, derived with the same salt and entropy: verify only, for rotation. */
+  previousSecrets?: readonly string[]
+  /** Earlier ready keys: verify only, for rotation. */
+  previousSigningKeys?: readonly SigningKey[]
+  /** `iss` to mint and require, exactly. FastMCP's ends in `/` for a bare origin. */
+  issuer: string
+  /** `aud` to mint and require, exactly: the MCP resource URL (base URL + MCP path). */
+  audience: string
+  /** Leeway for `exp` and `nbf`, in seconds. @default 0 */
+  clockToleranceSeconds?: number
+  /** The verified-token cache: `{ max }` entries, or `false` for none. @default { max: 5000 } */
+  cache?: { max?: number } | false
+  /** Longest token accepted, in characters; longer is 401 `invalid_token`. @default 8192 */
+  maxTokenLength?: number
+  /** RFC 9728 metadata URL, sent as `resource_metadata` in every challenge. */
+  resourceMetadataUrl?: string
+  /** Lifetime of minted access tokens, in seconds. @default 3600 */
+  accessTokenLifetimeSeconds?: number
+  /** Lifetime of minted refresh tokens, in seconds. @default 2592000 (30 days) */
+  refreshTokenLifetimeSeconds?: number
+  /** Hand errors to `next(err)` instead of answering. @default false */
+  passErrorsToNext?: boolean
+  /** How long a request waits for the key before a 503, in milliseconds. @default 10000 */
+  keyWaitMs?: number
+  /** Where revocations live. @default an in-memory store */
+  revocations?: RevocationStore
+  /** Called for each accepted request. Errors it throws are ignored. */
+  onVerified?: (event: VerifiedEvent) => void
+  /** Called for each refused request, with the precise reason; never the token. */
+  onRejected?: (event: RejectedEvent) => void
+  /** Clock for tests, in milliseconds since the epoch. @default Date.now */
+  clock?: Clock
+}
+
+/** A minted token with what a route handler needs to answer with it. */
+export interface IssuedToken {
+  token: string
+  jti: string
+  /** Seconds since the epoch. */
+  expiresAt: number
+  /** Lifetime in seconds. */
+  expiresIn: number
+}
+
+export interface MintInput extends IssueTokenInput {
+  /** Lifetime in seconds. @default the factory's lifetime for this kind of token */
+  expiresIn?: number
+}
+
+export interface TokenResponseInput extends MintInput {
+  /** Add a refresh token: `true`, or its own lifetime and jti. */
+  refreshToken?: boolean | { expiresIn?: number; jti?: string }
+}
+
+/** The RFC 6749 §5.1 successful token response. */
+export interface TokenResponse {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  scope: string
+  refresh_token?: string
+}
+
+export interface FastMcpAuth {
+  /** Verifies the bearer token and sets `req.auth`: `app.use('/mcp', auth.requireFastMcpToken)`. */
+  requireFastMcpToken: FastMcpMiddleware
+  /** Chain after `requireFastMcpToken`: 403 `insufficient_scope` unless every scope is granted. */
+  requireScopes(...scopes: string[]): FastMcpMiddleware
+  /** Mints an access token; jti defaults to a random UUID. */
+  issueAccessToken(input: MintInput): Promise<IssuedToken>
+  /** Mints a refresh token (`token_use: "refresh"`). */
+  issueRefreshToken(input: MintInput): Promise<IssuedToken>
+  /** The RFC 6749 §5.1 body for a new access token (and a refresh token when asked). */
+  issueTokenResponse(input: TokenResponseInput): Promise<TokenResponse>
+  /** Sends that body with `Cache-Control: no-store` and `Pragma: no-cache`. */
+  sendTokenResponse(res: ServerResponse, input: TokenResponseInput): Promise<TokenResponse>
+  /** Verifies any FastMCP token (access or refresh unless told), revocations included. */
+  verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims>
+  /**
+   * Revokes a jti from the next request on, cached or not, until its token would have
+   * expired. Pass `expiresAt` (seconds) when the token is not in the cache; otherwise
+   * the revocation lasts the refresh-token lifetime.
+   */
+  revoke(jti: string, expiresAt?: number): Promise<void>
+  /** Resolves with the JWTIssuer once the key exists; rejects if derivation failed. */
+  ready: Promise<JWTIssuer>
+}
+
+/**
+ * Builds FastMCP-compatible auth for an Express or Connect app. Synchronous: the key is
+ * derived in the background and requests wait for it.
+ *
+ * @example
+ * const auth = createFastMcpAuth({
+ *   secret: process.env.FASTMCP_JWT_SECRET!,
+ *   issuer: 'https://mcp.example.com/',
+ *   audience: 'https://mcp.example.com/mcp',
+ * })
+ * app.use('/mcp', auth.requireFastMcpToken)
+ */
+export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
+  const config = readOptions(options)
+  const { clock } = config
+  const ready = buildIssuer(config)
+  const cache = config.cacheMax === 0
+    ? undefined
+    : new TokenCache({ max: config.cacheMax, clock, toleranceSeconds: config.clockToleranceSeconds })
+  const revocations = options.revocations ?? new MemoryRevocationStore({ clock })
+  const verifier = new AccessTokenVerifier({
+    issuer: ready,
+    cache,
+    revocations,
+    clock,
+    toleranceSeconds: config.clockToleranceSeconds,
+    keyWaitMs: config.keyWaitMs,
+  })
+  const settings: MiddlewareSettings = {
+    verifier,
+    maxTokenLength: config.maxTokenLength,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    passErrorsToNext: options.passErrorsToNext === true,
+    onVerified: options.onVerified,
+    onRejected: options.onRejected,
+  }
+
+  const mint = async (input: MintInput, refresh: boolean): Promise<IssuedToken> => {
+    const issuer = await verifier.issuer()
+    const expiresIn = input.expiresIn ?? (refresh ? config.refreshLifetime : config.accessLifetime)
+    const token = refresh
+      ? await issuer.issueRefreshToken({ ...input, expiresIn })
+      : await issuer.issueAccessToken({ ...input, expiresIn })
+    const claims = decodeJsonSegment(token.split('.')[1]!) as FastMcpClaims
+    return { token, jti: claims.jti, expiresAt: claims.exp, expiresIn }
+  }
+
+  const issueTokenResponse = async (input: TokenResponseInput): Promise<TokenResponse> => {
+    const { refreshToken, ...accessInput } = input
+    const access = await mint(accessInput, false)
+    const body: TokenResponse = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: input.scopes.filter((s) => s.length > 0).join(' '),
+    }
+    if (refreshToken) {
+      const own = typeof refreshToken === 'object' ? refreshToken : {}
+      const refresh = await mint({ ...accessInput, jti: own.jti, expiresIn: own.expiresIn }, true)
+      body.refresh_token = refresh.token
+    }
+    return body
+  }
+
+  return {
+    requireFastMcpToken: createRequireFastMcpToken(settings),
+    requireScopes: (...scopes) => {
+      if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s.length === 0 || /\s/.test(s))) {
+        throw new TypeError('requireScopes: pass one or more scopes, each a non-empty string without spaces')
+      }
+      return createRequireScopes(settings, scopes)
+    },
+    issueAccessToken: (input) => mint(input, false),
+    issueRefreshToken: (input) => mint(input, true),
+    issueTokenResponse,
+    sendTokenResponse: async (res, input) => {
+      const body = await issueTokenResponse(input)
+      const json = JSON.stringify(body)
+      res.statusCode = 200
+      res.setHeader('content-type', 'application/json; charset=utf-8')
+      // RFC 6749 §5.1: token responses must not be cached
+      res.setHeader('cache-control', 'no-store')
+      res.setHeader('pragma', 'no-cache')
+      res.setHeader('content-length', Buffer.byteLength(json))
+      res.end(json)
+      return body
+    },
+    verifyToken: async (token, verifyOptions) => {
+      const issuer = await verifier.issuer()
+      const claims = await issuer.verifyToken(token, verifyOptions)
+      if (revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked')
+      return claims
+    },
+    revoke: async (jti, expiresAt) => {
+      if (typeof jti !== 'string' || jti.length === 0) throw new TypeError('revoke: `jti` must be a non-empty string')
+      const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.refreshLifetime
+      await revocations.revoke(jti, (exp + config.clockToleranceSeconds) * 1000)
+      cache?.delete(jti)
+    },
+    ready,
+  }
+}
+
+interface ResolvedConfig {
+  secret: string | undefined
+  signingKey: SigningKey | undefined
+  salt: string
+  entropy: 'low' | 'high'
+  previousSecrets: readonly string[]
+  previousSigningKeys: readonly SigningKey[]
+  issuer: string
+  audience: string
+  clockToleranceSeconds: number
+  cacheMax: number
+  maxTokenLength: number
+  accessLifetime: number
+  refreshLifetime: number
+  keyWaitMs: number
+  clock: Clock
+}
+
+// every bad option throws here, at set-up time, naming the option
+function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
+  const fail = (message: string): never => {
+    throw new TypeError(`createFastMcpAuth: ${message}`)
+  }
+  if (typeof options !== 'object' || options === null) fail('options are required')
+  const { secret, signingKey } = options
+  if (secret !== undefined && signingKey !== undefined) fail('pass `secret` or `signingKey`, not both')
+  if (secret === undefined && signingKey === undefined) fail('`secret` (or `signingKey`) is required')
+  if (secret !== undefined) {
+    if (typeof secret !== 'string' || secret.length === 0) fail('`secret` must be a non-empty string')
+    if (secret.length < MIN_SECRET_LENGTH && options.allowShortSecret !== true) {
+      fail(`\`secret\` is shorter than ${MIN_SECRET_LENGTH} characters, which is guessable offline from any token; ` +
+        'use a long random secret, or set `allowShortSecret: true` to accept it')
+    }
+  }
+  if (options.salt !== undefined && typeof options.salt !== 'string') fail('`salt` must be a string')
+  const entropy = options.entropy ?? 'low'
+  if (entropy !== 'low' && entropy !== 'high') fail('`entropy` must be "low" or "high"')
+  const previousSecrets = options.previousSecrets ?? []
+  if (!Array.isArray(previousSecrets) || previousSecrets.some((s) => typeof s !== 'string' || s.length === 0)) {
+    fail('`previousSecrets` must be an array of non-empty strings')
+  }
+  if (previousSecrets.length > 0 && secret === undefined) fail('`previousSecrets` needs `secret` (use `previousSigningKeys` with `signingKey`)')
+  for (const name of ['issuer', 'audience'] as const) {
+    if (typeof options[name] !== 'string' || options[name].length === 0) fail(`\`${name}\` must be a non-empty string`)
+  }
+  const tolerance = options.clockToleranceSeconds ?? 0
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
+    fail('`clockToleranceSeconds` must be a number of seconds, 0 or more')
+  }
+  let cacheMax = DEFAULT_CACHE_MAX
+  if (options.cache === false) cacheMax = 0
+  else if (options.cache !== undefined) {
+    if (typeof options.cache !== 'object' || options.cache === null) fail('`cache` must be `{ max }` or `false`')
+    cacheMax = options.cache.max ?? DEFAULT_CACHE_MAX
+    if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) fail('`cache.max` must be a whole number, 1 or more')
+  }
+  const positive = (value: number | undefined, name: string, fallback: number): number => {
+    const v = value ?? fallback
+    if (!Number.isSafeInteger(v) || v <= 0) fail(`\`${name}\` must be a positive whole number`)
+    return v
+  }
+  if (options.resourceMetadataUrl !== undefined && !URL.canParse(options.resourceMetadataUrl)) {
+    fail('`resourceMetadataUrl` must be an absolute URL')
+  }
+  for (const name of ['onVerified', 'onRejected', 'clock'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(`\`${name}\` must be a function`)
+  }
+  return {
+    secret,
+    signingKey,
+    salt: options.salt ?? DEFAULT_SALT,
+    entropy,
+    previousSecrets,
+    previousSigningKeys: options.previousSigningKeys ?? [],
+    issuer: options.issuer,
+    audience: options.audience,
+    clockToleranceSeconds: tolerance,
+    cacheMax,
+    maxTokenLength: positive(options.maxTokenLength, 'maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH),
+    accessLifetime: positive(options.accessTokenLifetimeSeconds, 'accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME),
+    refreshLifetime: positive(options.refreshTokenLifetimeSeconds, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME),
+    keyWaitMs: positive(options.keyWaitMs, 'keyWaitMs', 10_000),
+    clock: options.clock ?? Date.now,
+  }
+}
+
+function buildIssuer(config: ResolvedConfig): Promise<JWTIssuer> {
+  const construct = (signingKey: SigningKey, previousSigningKeys: readonly SigningKey[]) =>
+    new JWTIssuer({
+      issuer: config.issuer,
+      audience: config.audience,
+      signingKey,
+      previousSigningKeys,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      clock: config.clock,
+    })
+  if (config.signingKey !== undefined) {
+    // a ready key is checked now, so a bad one throws at set-up time like any option
+    return Promise.resolve(construct(config.signingKey, config.previousSigningKeys))
+  }
+  const derive = (material: string) =>
+    deriveJwtKey(config.entropy === 'high'
+      ? { highEntropyMaterial: material, salt: config.salt }
+      : { lowEntropyMaterial: material, salt: config.salt })
+  return Promise.all([config.secret!, ...config.previousSecrets].map(derive))
+    .then(([key, ...previous]) => construct(key!, [...previous, ...config.previousSigningKeys]))
+}

@@ -1,0 +1,149 @@
+// requireFastMcpToken and requireScopes: the only module that touches req/res. Uses
+// node:http's request and response alone, so Express 4, Express 5, Connect and a bare
+// http.createServer all work. Errors flow to one place that writes the response.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readBearerToken } from './bearer.js'
+import { FastMcpAuthError, InsufficientScopeError, InvalidTokenError } from './errors.js'
+import type { AuthInfo, FastMcpClaims, RequestWithAuth } from './types.js'
+import type { AccessTokenVerifier, VerifiedAccessToken } from './verifier.js'
+
+/** Connect-style `next`: no argument to go on, an error to hand over. */
+export type NextFunction = (err?: unknown) => void
+
+/** A Connect-style middleware over node:http's request and response. */
+export type FastMcpMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void
+
+/** What `onVerified` receives. */
+export interface VerifiedEvent {
+  request: IncomingMessage
+  auth: AuthInfo
+  claims: FastMcpClaims
+  /** Whether the cache answered (no signature check ran). */
+  cached: boolean
+}
+
+/** What `onRejected` receives: the precise reason, never the token. */
+export interface RejectedEvent {
+  request: IncomingMessage
+  error: FastMcpAuthError
+}
+
+export interface MiddlewareSettings {
+  verifier: AccessTokenVerifier
+  maxTokenLength: number
+  resourceMetadataUrl: string | undefined
+  passErrorsToNext: boolean
+  onVerified: ((event: VerifiedEvent) => void) | undefined
+  onRejected: ((event: RejectedEvent) => void) | undefined
+}
+
+/** Builds `requireFastMcpToken`. */
+export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcpMiddleware {
+  const { verifier, maxTokenLength } = settings
+  const accept = (req: IncomingMessage, next: NextFunction, verified: VerifiedAccessToken): void => {
+    ;(req as RequestWithAuth).auth = verified.auth
+    if (settings.onVerified !== undefined) {
+      callHook(settings.onVerified, { request: req, auth: verified.auth, claims: verified.claims, cached: verified.cached })
+    }
+    next()
+  }
+  const refuse = (req: IncomingMessage, res: ServerResponse, next: NextFunction, err: unknown): void => {
+    rejectRequest(settings, req, res, next, err)
+  }
+
+  return function requireFastMcpToken(req, res, next) {
+    // CORS preflights carry no credentials; a 401 there breaks browser-based MCP clients
+    if (req.method === 'OPTIONS') return next()
+    let token: string
+    let hit: VerifiedAccessToken | undefined
+    try {
+      token = readBearerToken(readSources(req), maxTokenLength)
+      hit = verifier.lookup(token)
+    } catch (err) {
+      return refuse(req, res, next, err)
+    }
+    // next() runs outside any try: a later handler's error is never taken for ours
+    if (hit !== undefined) return accept(req, next, hit)
+    verifier.verify(token).then(
+      (verified) => accept(req, next, verified),
+      (err: unknown) => refuse(req, res, next, err),
+    )
+  }
+}
+
+/** Builds `requireScopes(...scopes)`: 403 `insufficient_scope` unless `req.auth` has them all. */
+export function createRequireScopes(
+  settings: MiddlewareSettings,
+  scopes: readonly string[],
+): FastMcpMiddleware {
+  return function requireScopes(req, res, next) {
+    if (req.method === 'OPTIONS') return next()
+    const granted = (req as RequestWithAuth).auth?.scopes
+    if (granted === undefined) {
+      // chained without requireFastMcpToken before it: fail closed
+      return rejectRequest(settings, req, res, next, new InvalidTokenError('malformed'))
+    }
+    for (const scope of scopes) {
+      if (!granted.includes(scope)) return rejectRequest(settings, req, res, next, new InsufficientScopeError(scopes))
+    }
+    next()
+  }
+}
+
+/**
+ * Writes an error response: status, `WWW-Authenticate`, and a JSON body of
+ * `{ error, error_description }`. The one place responses for refusals are made.
+ */
+export function sendAuthError(res: ServerResponse, error: FastMcpAuthError): void {
+  const body = JSON.stringify(error)
+  res.statusCode = error.status
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('content-length', Buffer.byteLength(body))
+  res.end(body)
+}
+
+function rejectRequest(
+  settings: MiddlewareSettings,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction,
+  err: unknown,
+): void {
+  // anything unexpected is still a refusal: fail closed, never a 500 for a bad token
+  const error = err instanceof FastMcpAuthError ? err : new InvalidTokenError('malformed')
+  if (error.status !== 503) error.resourceMetadataUrl = settings.resourceMetadataUrl
+  if (settings.onRejected !== undefined) callHook(settings.onRejected, { request: req, error })
+  if (settings.passErrorsToNext || res.headersSent) return next(error)
+  sendAuthError(res, error)
+}
+
+function readSources(req: IncomingMessage) {
+  return {
+    authorization: req.headers.authorization,
+    authorizationCount: countAuthorizationHeaders(req.rawHeaders),
+    url: req.url,
+    body: (req as { body?: unknown }).body,
+  }
+}
+
+// Node keeps only the first Authorization header in req.headers; rawHeaders has them all
+function countAuthorizationHeaders(raw: string[]): number {
+  let count = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++
+  }
+  return count
+}
+
+// a diagnostics hook must never change a verdict or crash the process
+function callHook<E>(hook: (event: E) => void, event: E): void {
+  try {
+    const result: unknown = hook(event)
+    if (result instanceof Promise) result.catch(() => {})
+  } catch {
+    // ignored on purpose
+  }
+}

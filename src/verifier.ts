@@ -1,0 +1,123 @@
+// The access-token decision without HTTP: cache first (same token, same time rule, not
+// revoked), then full verification by JWTIssuer, then a frozen AuthInfo for `req.auth`.
+import { TokenCache } from './cache.js'
+import { InvalidTokenError, KeyUnavailableError } from './errors.js'
+import { checkTimes, type Clock, type JWTIssuer } from './issuer.js'
+import type { RevocationStore } from './revocation.js'
+import { parseScopes, type AuthInfo, type FastMcpAuthExtra, type FastMcpClaims } from './types.js'
+
+export interface AccessTokenVerifierOptions {
+  /** Resolves to the issuer once the key exists. */
+  issuer: Promise<JWTIssuer>
+  cache: TokenCache | undefined
+  revocations: RevocationStore
+  clock: Clock
+  toleranceSeconds: number
+  /** How long a request may wait for the key before a 503, in milliseconds. */
+  keyWaitMs: number
+}
+
+/** A verified access token: what goes on `req.auth`, and whether the cache answered. */
+export interface VerifiedAccessToken {
+  auth: AuthInfo
+  claims: FastMcpClaims
+  cached: boolean
+}
+
+export class AccessTokenVerifier {
+  readonly #options: AccessTokenVerifierOptions
+  #issuer: JWTIssuer | undefined
+  #keyError: unknown
+
+  constructor(options: AccessTokenVerifierOptions) {
+    this.#options = options
+    options.issuer.then(
+      (issuer) => { this.#issuer = issuer },
+      (err: unknown) => { this.#keyError = err },
+    )
+  }
+
+  /**
+   * The cache's answer, synchronously: a verified token for a hit, `undefined` for a
+   * miss (verify it), or a throw when the hit is expired or revoked, exactly as full
+   * verification would decide.
+   */
+  lookup(token: string): VerifiedAccessToken | undefined {
+    const cache = this.#options.cache
+    if (cache === undefined) return undefined
+    const jti = readUnverifiedJti(token)
+    if (jti === undefined) return undefined
+    const entry = cache.get(jti, token)
+    if (entry === undefined) return undefined
+    const reason = checkTimes(entry.claims.exp, entry.claims.nbf, this.#options.clock(), this.#options.toleranceSeconds)
+    if (reason !== undefined) throw new InvalidTokenError(reason)
+    if (this.#options.revocations.isRevoked(jti)) throw new InvalidTokenError('revoked')
+    return { auth: entry.auth, claims: entry.claims, cached: true }
+  }
+
+  /** Full verification of an access token (a cache miss), then caching it. */
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    const issuer = this.#issuer ?? (await this.#waitForIssuer())
+    const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' })
+    if (this.#options.revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked')
+    const auth = toAuthInfo(token, claims)
+    this.#options.cache?.set({ token, claims, auth })
+    return { auth, claims, cached: false }
+  }
+
+  /** The issuer, waiting at most `keyWaitMs` for the key; a 503 error otherwise. */
+  async issuer(): Promise<JWTIssuer> {
+    return this.#issuer ?? this.#waitForIssuer()
+  }
+
+  #waitForIssuer(): Promise<JWTIssuer> {
+    if (this.#keyError !== undefined) return Promise.reject(new KeyUnavailableError())
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new KeyUnavailableError()), this.#options.keyWaitMs)
+      this.#options.issuer.then(
+        (issuer) => { clearTimeout(timer); resolve(issuer) },
+        () => { clearTimeout(timer); reject(new KeyUnavailableError()) },
+      )
+    })
+  }
+}
+
+/**
+ * Reads `jti` from a token without verifying it: only a cache key. A hit still needs the
+ * byte-identical token that was verified, so a lie here can only cause a miss.
+ */
+export function readUnverifiedJti(token: string): string | undefined {
+  const start = token.indexOf('.') + 1
+  const end = token.indexOf('.', start)
+  if (start === 0 || end === -1) return undefined
+  try {
+    const jti: unknown = JSON.parse(Buffer.from(token.slice(start, end), 'base64url').toString('utf8')).jti
+    return typeof jti === 'string' ? jti : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The MCP SDK's AuthInfo for verified claims, frozen: cache hits share it. */
+export function toAuthInfo(token: string, claims: FastMcpClaims): AuthInfo {
+  const extra: FastMcpAuthExtra = { claims, jti: claims.jti }
+  if (claims.iat !== undefined) extra.iat = claims.iat
+  if (claims.upstream_claims !== undefined) extra.upstreamClaims = claims.upstream_claims
+  const auth: AuthInfo = {
+    token,
+    clientId: claims.client_id,
+    scopes: parseScopes(claims.scope),
+    expiresAt: claims.exp,
+    extra,
+  }
+  if (URL.canParse(claims.aud)) auth.resource = new URL(claims.aud)
+  return deepFreeze(auth)
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !(value instanceof URL)) {
+    Object.freeze(value)
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  }
+  return value
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { JWTIssuer, createFastMcpAuth, deriveJwtKey, type FastMcpAuthOptions } from '../src/index.js'
+import { AUDIENCE, ISSUER, VECTOR_KEY, VECTOR_SECRET, vector } from './helpers.js'
+
+const base = { issuer: ISSUER, audience: AUDIENCE }
+const create = (options: Partial<FastMcpAuthOptions>) => createFastMcpAuth({ ...base, ...options } as FastMcpAuthOptions)
+
+describe('createFastMcpAuth options', () => {
+  const bad: [string, Partial<FastMcpAuthOptions>, RegExp][] = [
+    ['no secret and no key', {}, /`secret`/],
+    ['an empty secret', { secret: '' }, /`secret`/],
+    ['both a secret and a key', { secret: VECTOR_SECRET, signingKey: VECTOR_KEY }, /not both/],
+    ['a secret shorter than 12 characters', { secret: 'hunter2' }, /allowShortSecret/],
+    ['a missing issuer', { secret: VECTOR_SECRET, issuer: undefined }, /`issuer`/],
+    ['a non-string audience', { secret: VECTOR_SECRET, audience: 5 as never }, /`audience`/],
+    ['a negative tolerance', { secret: VECTOR_SECRET, clockToleranceSeconds: -1 }, /clockToleranceSeconds/],
+    ['an unknown entropy', { secret: VECTOR_SECRET, entropy: 'medium' as never }, /entropy/],
+    ['a zero cache size', { secret: VECTOR_SECRET, cache: { max: 0 } }, /cache\.max/],
+    ['a relative metadata URL', { secret: VECTOR_SECRET, resourceMetadataUrl: '/.well-known/x' }, /resourceMetadataUrl/],
+    ['a non-numeric token cap', { secret: VECTOR_SECRET, maxTokenLength: '8k' as never }, /maxTokenLength/],
+    ['a short ready key', { signingKey: 'too-short' }, /signingKey/],
+    ['previous secrets with a ready key', { signingKey: VECTOR_KEY, previousSecrets: ['old-secret-1234'] }, /previousSecrets/],
+  ]
+  for (const [name, options, message] of bad) {
+    test(`throws a TypeError at once for ${name}`, () => {
+      assert.throws(() => create(options), (err: Error) => err instanceof TypeError && message.test(err.message))
+    })
+  }
+
+  test('accepts a short secret only with allowShortSecret', async () => {
+    const auth = create({ secret: 'hunter2', allowShortSecret: true, entropy: 'high' })
+    assert.ok((await auth.ready) instanceof JWTIssuer)
+  })
+
+  test('ready resolves with the JWTIssuer built from the derived key', async () => {
+    const auth = create({ secret: VECTOR_SECRET })
+    const issuer = await auth.ready
+    assert.deepEqual(await issuer.verifyToken(vector('access-basic').token), vector('access-basic').expect.verdict === 'valid' ? (vector('access-basic').expect as { payload: object }).payload : {})
+  })
+
+  test('entropy "high" derives with HKDF, like FastMCP\'s key from an upstream client secret', async () => {
+    const v = vector('fail-mode-confusion')
+    const auth = create({ secret: v.key_material, entropy: 'high' })
+    assert.equal((await auth.verifyToken(v.token)).jti, 'jti-mode-swap-public')
+  })
+
+  test('previousSecrets keep old tokens valid after a rotation', async () => {
+    const auth = create({ secret: 'the-new-secret-2026', previousSecrets: [VECTOR_SECRET] })
+    assert.equal((await auth.verifyToken(vector('access-basic').token)).client_id, 'client-abc')
+    const fresh = await auth.issueAccessToken({ clientId: 'c', scopes: [] })
+    const newKey = await deriveJwtKey({ lowEntropyMaterial: 'the-new-secret-2026' })
+    assert.equal((await new JWTIssuer({ ...base, signingKey: newKey }).verifyToken(fresh.token)).client_id, 'c')
+  })
+
+  test('a custom salt changes the key', async () => {
+    const v = vector('refresh-empty-salt-key')
+    const auth = createFastMcpAuth({ secret: v.key_material, salt: v.salt, entropy: v.mode, issuer: v.issuer, audience: v.audience })
+    assert.equal((await auth.verifyToken(v.token)).token_use, 'refresh')
+  })
+})

@@ -1,0 +1,206 @@
+// Test helpers: the FastMCP vectors, one way to make test tokens, and servers on port 0.
+import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import net from 'node:net'
+import express from 'express'
+import express4 from 'express4'
+import type { FastMcpMiddleware } from '../src/index.js'
+
+// ---- FastMCP's own vectors, read as they are --------------------------------------
+
+export interface VectorMint {
+  kind: 'access' | 'refresh'
+  key: string
+  issuer: string
+  audience: string
+  client_id: string
+  scopes: string[]
+  jti: string
+  expires_in: number
+  iat: number
+  upstream_claims?: Record<string, unknown>
+}
+
+export interface TokenVector {
+  id: string
+  description: string
+  key_material: string
+  mode: 'low' | 'high'
+  salt: string
+  key: string
+  issuer: string
+  audience: string
+  token: string
+  header: Record<string, unknown>
+  mint?: VectorMint
+  expect: { verdict: 'valid'; payload: Record<string, unknown> } | { verdict: 'invalid'; reason: string }
+}
+
+export interface DeriveVector {
+  id: string
+  mode: 'low' | 'high'
+  material: string
+  salt: string
+  key: string
+}
+
+export interface Vectors {
+  derive: DeriveVector[]
+  tokens: TokenVector[]
+  fastmcp_quirks: TokenVector[]
+}
+
+export const vectors: Vectors = JSON.parse(
+  readFileSync(new URL('./fixtures/fastmcp-vectors.json', import.meta.url), 'utf8'),
+) as Vectors
+
+/** A vector by id; throws if the fixture lacks it. */
+export function vector(id: string): TokenVector {
+  const found = [...vectors.tokens, ...vectors.fastmcp_quirks].find((v) => v.id === id)
+  if (!found) throw new Error(`no vector ${id}`)
+  return found
+}
+
+/** The key, issuer and audience most vectors share. */
+export const VECTOR_KEY = vector('access-basic').key
+export const VECTOR_SECRET = vector('access-basic').key_material
+export const ISSUER = vector('access-basic').issuer
+export const AUDIENCE = vector('access-basic').audience
+
+/** A fixed instant inside every valid vector's life: 2030-01-01T00:00:00Z. */
+export const NOW_MS = Date.UTC(2030, 0, 1)
+export const NOW = NOW_MS / 1000
+
+// ---- test tokens: one helper signs anything -----------------------------------------
+
+const b64 = (value: string | Buffer): string => Buffer.from(value).toString('base64url')
+
+/**
+ * Signs any header and payload with HS256 (or the named HMAC), so tests can make tokens
+ * FastMCP would never mint. Strings are used as they are, objects are JSON-encoded.
+ */
+export function signToken(
+  payload: Record<string, unknown> | string,
+  options: { key?: string | Buffer; header?: Record<string, unknown> | string; hash?: 'sha256' | 'sha384' | 'sha512' } = {},
+): string {
+  const header = options.header ?? { alg: 'HS256', typ: 'JWT' }
+  const input = `${b64(typeof header === 'string' ? header : JSON.stringify(header))}.${b64(typeof payload === 'string' ? payload : JSON.stringify(payload))}`
+  const sig = createHmac(options.hash ?? 'sha256', options.key ?? VECTOR_KEY).update(input).digest('base64url')
+  return `${input}.${sig}`
+}
+
+/** A valid FastMCP-shaped access-token payload for the shared key, issuer and audience. */
+export function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    client_id: 'client-abc',
+    scope: 'read write',
+    exp: NOW + 3600,
+    iat: NOW,
+    jti: 'jti-test-1',
+    ...overrides,
+  }
+}
+
+/** A clock the test moves by hand: never sleep. */
+export function manualClock(startMs = NOW_MS): { now: () => number; set: (ms: number) => void; advance: (ms: number) => void } {
+  let t = startMs
+  return { now: () => t, set: (ms) => { t = ms }, advance: (ms) => { t += ms } }
+}
+
+// ---- servers -----------------------------------------------------------------------
+
+export type ServerKind = 'express5' | 'express4' | 'http'
+export const SERVER_KINDS: ServerKind[] = ['express5', 'express4', 'http']
+
+export interface TestServer {
+  url: string
+  port: number
+  /** How many times the protected handler ran. */
+  handled: () => number
+  /** `req.auth` the protected handler last saw. */
+  lastAuth: () => unknown
+  close: () => Promise<void>
+}
+
+/**
+ * A real server on 127.0.0.1:0 with `chain` in front of a handler that answers 200 with
+ * `req.auth`. The same behaviour table runs under Express 5, Express 4 and node:http.
+ */
+export async function startServer(kind: ServerKind, chain: FastMcpMiddleware[], parseBody = false): Promise<TestServer> {
+  let handled = 0
+  let lastAuth: unknown
+  const final = (req: IncomingMessage, res: ServerResponse): void => {
+    handled++
+    lastAuth = (req as { auth?: unknown }).auth
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ ok: true, auth: lastAuth }))
+  }
+  let listener: RequestListener
+  if (kind === 'http') {
+    listener = (req, res) => {
+      let i = 0
+      const next = (err?: unknown): void => {
+        if (err !== undefined) {
+          res.statusCode = 500
+          res.end('next(err)')
+          return
+        }
+        const mw = chain[i++]
+        if (mw) mw(req, res, next)
+        else final(req, res)
+      }
+      next()
+    }
+  } else {
+    const app = kind === 'express5' ? express() : express4()
+    if (parseBody) app.use((kind === 'express5' ? express : express4).urlencoded({ extended: false }))
+    app.use('/mcp', ...(chain as never[]))
+    app.all('/mcp', final as never)
+    listener = app as unknown as RequestListener
+  }
+  const server = http.createServer(listener)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    handled: () => handled,
+    lastAuth: () => lastAuth,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** Sends a request byte for byte (duplicate headers, odd framing) and reads the answer. */
+export function rawRequest(port: number, head: string, body = ''): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let data = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => { data += chunk })
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const [headPart = '', ...rest] = data.split('\r\n\r\n')
+      const [statusLine = '', ...lines] = headPart.split('\r\n')
+      const headers: Record<string, string> = {}
+      for (const line of lines) {
+        const colon = line.indexOf(':')
+        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') })
+    })
+    socket.write(`${head.replace(/\n/g, '\r\n')}\r\nconnection: close\r\n\r\n${body}`)
+  })
+}

@@ -22,6 +22,12 @@ import {
   type RejectedEvent,
   type VerifiedEvent,
 } from './middleware.js'
+import {
+  buildProtectedResourceMetadata,
+  createProtectedResourceMetadataHandler,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadataOptions,
+} from './metadata.js'
 import { MemoryRevocationStore, type RevocationStore } from './revocation.js'
 import type { FastMcpClaims } from './types.js'
 import { AccessTokenVerifier } from './verifier.js'
@@ -131,6 +137,13 @@ export interface FastMcpAuth {
    * the revocation lasts the refresh-token lifetime.
    */
   revoke(jti: string, expiresAt?: number): Promise<void>
+  /**
+   * Serves the RFC 9728 metadata document for `audience` at
+   * `/.well-known/oauth-protected-resource<audience path>` and at the root well-known
+   * path; mount it at the application root. Unless `resourceMetadataUrl` was set, every
+   * challenge from then on carries `resource_metadata` pointing at the served URL.
+   */
+  protectedResourceMetadata(options?: ProtectedResourceMetadataOptions): FastMcpMiddleware
   /** Resolves with the JWTIssuer once the key exists; rejects if derivation failed. */
   ready: Promise<JWTIssuer>
 }
@@ -233,6 +246,14 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.refreshLifetime
       await revocations.revoke(jti, (exp + config.clockToleranceSeconds) * 1000)
       cache?.delete(jti)
+    },
+    protectedResourceMetadata: (metadataOptions) => {
+      if (!URL.canParse(config.audience)) {
+        throw new TypeError('protectedResourceMetadata: `audience` must be an absolute URL to publish metadata for it')
+      }
+      const handler = createProtectedResourceMetadataHandler(buildProtectedResourceMetadata(config.audience, metadataOptions))
+      settings.resourceMetadataUrl ??= protectedResourceMetadataUrl(config.audience)
+      return handler
     },
     ready,
   }

@@ -63,6 +63,13 @@ export function vector(id: string): TokenVector {
   return found
 }
 
+/** The payload a valid vector must verify to. */
+export function validPayload(id: string): Record<string, unknown> {
+  const { expect } = vector(id)
+  if (expect.verdict !== 'valid') throw new Error(`vector ${id} is not a valid token`)
+  return expect.payload
+}
+
 /** The key, issuer and audience most vectors share. */
 export const VECTOR_KEY = vector('access-basic').key
 export const VECTOR_SECRET = vector('access-basic').key_material

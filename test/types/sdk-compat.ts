@@ -9,7 +9,7 @@ import {
   getFastMcpClaims,
   type AuthInfo,
   type FastMcpClaims,
-} from '../../src/index.js'
+} from 'fastmcp-auth-express'
 
 const auth = createFastMcpAuth({ secret: 'a-long-enough-secret', issuer: 'https://mcp.example.com/', audience: 'https://mcp.example.com/mcp' })
 const app = express()

@@ -1,0 +1,186 @@
+// The example: an Express app serving MCP over Streamable HTTP at /mcp, protected by
+// requireFastMcpToken, with a demo token endpoint that mints tokens in route handlers.
+// examples/server.ts runs it; the end-to-end tests build it on port 0.
+import { timingSafeEqual } from 'node:crypto'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import { z } from 'zod'
+import { createFastMcpAuth, type FastMcpAuth, type FastMcpAuthOptions } from '../src/index.js'
+
+/** The demo client of the client-credentials grant. Never ship fixed credentials. */
+export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-client-secret' } as const
+export const SCOPES = ['notes:read', 'notes:write'] as const
+
+export interface ExampleConfig {
+  secret?: string
+  signingKey?: string
+  salt?: string
+  entropy?: 'low' | 'high'
+  issuer: string
+  audience: string
+  /** Extra options for createFastMcpAuth, e.g. a test clock. */
+  auth?: Partial<FastMcpAuthOptions>
+}
+
+/** Builds the example app and the auth object behind it. */
+export function createExampleApp(config: ExampleConfig): { app: Express; auth: FastMcpAuth } {
+  const auth = createFastMcpAuth({
+    ...(config.signingKey === undefined ? { secret: config.secret } : { signingKey: config.signingKey }),
+    salt: config.salt,
+    entropy: config.entropy,
+    issuer: config.issuer,
+    audience: config.audience,
+    ...config.auth,
+  })
+  const notes: { author: string; text: string }[] = []
+  const app = express()
+
+  app.use(allowBrowserClients)
+  // RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp; 401s point at it
+  app.use(auth.protectedResourceMetadata({ authorizationServers: [config.issuer], scopesSupported: [...SCOPES] }))
+
+  app.post('/oauth/token', express.urlencoded({ extended: false }), express.json(), (req, res, next) => {
+    tokenEndpoint(auth, req, res).catch(next)
+  })
+
+  // authenticate before the body is parsed: unauthenticated bodies are never read
+  app.use('/mcp', auth.requireFastMcpToken)
+  app.post('/mcp', express.json({ limit: '1mb' }), async (req, res, next) => {
+    try {
+      // stateless: a server and transport per request, so any instance can answer
+      const server = buildMcpServer(notes)
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+      res.on('close', () => {
+        void transport.close()
+        void server.close()
+      })
+      await server.connect(transport)
+      await transport.handleRequest(req, res, req.body)
+    } catch (err) {
+      next(err)
+    }
+  })
+  app.all('/mcp', (_req, res) => {
+    res.status(405).set('allow', 'POST, OPTIONS').json({ error: 'method_not_allowed' })
+  })
+  return { app, auth }
+}
+
+function buildMcpServer(notes: { author: string; text: string }[]): McpServer {
+  const server = new McpServer({ name: 'fastmcp-auth-express-example', version: '1.0.0' })
+
+  server.registerTool('whoami', {
+    description: 'Who the caller is, from the verified token',
+  }, (extra) => {
+    const who = describeCaller(extra.authInfo)
+    return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who }
+  })
+
+  server.registerTool('write_note', {
+    description: 'Stores a note; needs the notes:write scope',
+    inputSchema: { text: z.string().min(1).max(1000) },
+  }, ({ text }, extra) => {
+    const caller = describeCaller(extra.authInfo)
+    if (!caller.scopes.includes('notes:write')) {
+      return { isError: true, content: [{ type: 'text', text: 'write_note needs the notes:write scope' }] }
+    }
+    notes.push({ author: caller.clientId, text })
+    return { content: [{ type: 'text', text: `stored note ${notes.length}` }] }
+  })
+
+  server.registerTool('read_notes', {
+    description: 'Lists the notes; needs the notes:read scope',
+  }, (extra) => {
+    if (!describeCaller(extra.authInfo).scopes.includes('notes:read')) {
+      return { isError: true, content: [{ type: 'text', text: 'read_notes needs the notes:read scope' }] }
+    }
+    return { content: [{ type: 'text', text: JSON.stringify(notes) }] }
+  })
+  return server
+}
+
+/** What a tool knows of its caller: the SDK hands req.auth to tools as authInfo. */
+function describeCaller(authInfo: AuthInfo | undefined): { clientId: string; scopes: string[]; jti: string } {
+  return {
+    clientId: authInfo?.clientId ?? '',
+    scopes: authInfo?.scopes ?? [],
+    jti: typeof authInfo?.extra?.jti === 'string' ? authInfo.extra.jti : '',
+  }
+}
+
+/**
+ * A demo token endpoint (RFC 6749): client_credentials for the fixed demo client, and
+ * refresh_token, which rotates the refresh token (the old one is revoked).
+ */
+async function tokenEndpoint(auth: FastMcpAuth, req: Request, res: Response): Promise<void> {
+  const body = (req.body ?? {}) as Record<string, unknown>
+  const grant = body.grant_type
+  if (grant === 'client_credentials') {
+    const [id, secret] = clientCredentials(req, body)
+    if (id !== DEMO_CLIENT.id || !sameSecret(secret, DEMO_CLIENT.secret)) {
+      return oauthError(res, 401, 'invalid_client', 'Unknown client or wrong secret')
+    }
+    const scopes = requestedScopes(body.scope)
+    if (scopes === undefined) return oauthError(res, 400, 'invalid_scope', `Scopes offered: ${SCOPES.join(' ')}`)
+    await auth.sendTokenResponse(res, { clientId: id, scopes, refreshToken: true })
+    return
+  }
+  if (grant === 'refresh_token') {
+    if (typeof body.refresh_token !== 'string') return oauthError(res, 400, 'invalid_request', 'refresh_token is required')
+    let claims
+    try {
+      claims = await auth.verifyToken(body.refresh_token, { expectedTokenUse: 'refresh' })
+    } catch {
+      return oauthError(res, 400, 'invalid_grant', 'The refresh token is invalid, expired or revoked')
+    }
+    await auth.revoke(claims.jti, claims.exp)
+    const scopes = (claims.scope ?? '').split(' ').filter(Boolean)
+    await auth.sendTokenResponse(res, { clientId: claims.client_id, scopes, refreshToken: true })
+    return
+  }
+  oauthError(res, 400, 'unsupported_grant_type', 'Use client_credentials or refresh_token')
+}
+
+function clientCredentials(req: Request, body: Record<string, unknown>): [unknown, unknown] {
+  const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '')
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return [decodeURIComponent(decoded.slice(0, colon)), decodeURIComponent(decoded.slice(colon + 1))]
+  }
+  return [body.client_id, body.client_secret]
+}
+
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function requestedScopes(scope: unknown): string[] | undefined {
+  if (scope === undefined || scope === '') return [...SCOPES]
+  if (typeof scope !== 'string') return undefined
+  const asked = scope.split(' ').filter(Boolean)
+  return asked.every((s) => (SCOPES as readonly string[]).includes(s)) ? asked : undefined
+}
+
+function oauthError(res: Response, status: number, error: string, description: string): void {
+  res.status(status).set({ 'cache-control': 'no-store', pragma: 'no-cache' }).json({ error, error_description: description })
+}
+
+/** CORS for browser-based MCP clients: preflights pass, and the challenge is readable. */
+function allowBrowserClients(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('access-control-allow-origin', '*')
+  res.setHeader('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
+  if (req.method === 'OPTIONS') {
+    res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
+    res.setHeader('access-control-allow-headers', 'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
+    res.setHeader('access-control-max-age', '600')
+    res.status(204).end()
+    return
+  }
+  next()
+}

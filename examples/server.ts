@@ -1,0 +1,45 @@
+// `npm start`: the example MCP server on 127.0.0.1, protected by requireFastMcpToken.
+// FASTMCP_JWT_SECRET, FASTMCP_JWT_SALT, FASTMCP_ENTROPY, FASTMCP_ISSUER and FASTMCP_AUDIENCE
+// point it at a real FastMCP deployment; without a secret it runs on a development one.
+import { DEMO_CLIENT, SCOPES, createExampleApp } from './app.js'
+
+const DEV_SECRET = 'fastmcp-auth-express-development-secret'
+const host = '127.0.0.1'
+const port = Number(process.env.PORT ?? 3000)
+const base = `http://${host}:${port}`
+
+const secret = process.env.FASTMCP_JWT_SECRET || DEV_SECRET
+const entropy = process.env.FASTMCP_ENTROPY === 'high' ? 'high' : 'low'
+const { app, auth } = createExampleApp({
+  secret,
+  salt: process.env.FASTMCP_JWT_SALT || undefined,
+  entropy,
+  // FastMCP's issuer is its base URL as pydantic prints it: a bare origin ends in "/"
+  issuer: process.env.FASTMCP_ISSUER || `${base}/`,
+  audience: process.env.FASTMCP_AUDIENCE || `${base}/mcp`,
+})
+
+const server = app.listen(port, host, async () => {
+  if (secret === DEV_SECRET) {
+    console.warn([
+      '',
+      '!!! ======================================================================= !!!',
+      '!!!  DEVELOPMENT SECRET IN USE: anyone can mint tokens for this server.     !!!',
+      '!!!  Set FASTMCP_JWT_SECRET (and FASTMCP_ISSUER / FASTMCP_AUDIENCE) first.  !!!',
+      '!!! ======================================================================= !!!',
+      '',
+    ].join('\n'))
+  }
+  const { token } = await auth.issueAccessToken({ clientId: DEMO_CLIENT.id, scopes: [...SCOPES] })
+  const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } })
+  console.log(`MCP server on ${base}/mcp (metadata: ${base}/.well-known/oauth-protected-resource/mcp)`)
+  console.log(`\nA ready access token (1 hour, scopes ${SCOPES.join(' ')}):\n\n${token}\n`)
+  console.log('Call the whoami tool with it:\n')
+  console.log(`curl -s ${base}/mcp -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '${call}'\n`)
+  console.log(`More tokens: curl -s ${base}/oauth/token -d grant_type=client_credentials -d client_id=${DEMO_CLIENT.id} -d client_secret=${DEMO_CLIENT.secret}`)
+  console.log(`SDK client:  MCP_TOKEN=<token> npm run example:client\n`)
+})
+
+const stop = () => server.close(() => process.exit(0))
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

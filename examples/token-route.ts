@@ -1,0 +1,26 @@
+// The README's minting section: tokens minted inside route handlers.
+import express from 'express'
+import { createFastMcpAuth, getFastMcpClaims } from '../src/index.js'
+
+const auth = createFastMcpAuth({ secret: process.env.FASTMCP_JWT_SECRET!, issuer: 'https://mcp.example.com/', audience: 'https://mcp.example.com/mcp' })
+const app = express()
+
+app.post('/token', express.urlencoded({ extended: false }), async (_req, res, next) => {
+  try {
+    // authenticate the client your own way first; then:
+    await auth.sendTokenResponse(res, { clientId: 'client-1', scopes: ['notes:read'], refreshToken: true })
+  } catch (err) {
+    next(err)
+  }
+})
+
+app.post('/admin/revoke/:jti', async (req, res) => {
+  await auth.revoke(req.params.jti) // refused from the next request on, cached or not
+  res.sendStatus(204)
+})
+
+// scopes: 403 insufficient_scope unless the token has every one
+app.post('/mcp/notes', auth.requireFastMcpToken, auth.requireScopes('notes:write'), (req, res) => {
+  const claims = getFastMcpClaims(req) // the verified FastMCP claims, typed
+  res.json({ jti: claims?.jti, user: claims?.upstream_claims?.sub })
+})

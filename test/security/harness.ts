@@ -169,7 +169,7 @@ export class Client {
       }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
         res.on('error', reject)
       })
       req.on('error', reject)
@@ -307,6 +307,8 @@ export interface DirectResult {
   body: string
   /** next(err) was called. */
   error: unknown
+  /** `req.auth` as the middleware left it. */
+  auth: unknown
 }
 
 export interface DirectRequest {
@@ -339,12 +341,13 @@ export function callMiddleware(mw: FastMcpMiddleware, request: DirectRequest): P
       setHeader(name: string, value: string | number) { out[name.toLowerCase()] = String(value) },
       end(body?: string) {
         res.headersSent = true
-        resolve({ passed: false, status: res.statusCode, headers: out, body: body ?? '', error: undefined })
+        resolve({ passed: false, status: res.statusCode, headers: out, body: body ?? '', error: undefined, auth: req.auth })
       },
     }
-    const req = { method: request.method ?? 'GET', url: request.url ?? '/mcp', headers, rawHeaders, body: request.body }
+    const req: { method: string; url: string; headers: Record<string, string>; rawHeaders: string[]; body: unknown; auth?: unknown } =
+      { method: request.method ?? 'GET', url: request.url ?? '/mcp', headers, rawHeaders, body: request.body }
     mw(req as unknown as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
-      resolve({ passed: err === undefined, status: err === undefined ? 200 : 0, headers: out, body: '', error: err })
+      resolve({ passed: err === undefined, status: err === undefined ? 200 : 0, headers: out, body: '', error: err, auth: req.auth })
     })
   })
 }

@@ -105,6 +105,13 @@ export function formatChallenge(params: Record<string, string | undefined>): str
   return attrs.length > 0 ? `Bearer ${attrs.join(', ')}` : 'Bearer'
 }
 
+// read-only under --frozen-intrinsics: then errors keep their stack
+const STACK_LIMIT_WRITABLE = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true
+
+// refusals repeat: the same few challenges (reasons x configured scopes and metadata URL),
+// each formatted once; bounded all the same
+const challenges = new Map<string, string>()
+
 /**
  * The one base class. `status` and `statusCode` are the HTTP status, `code` the RFC 6750
  * error code, `reason` the finer cause; `expose` marks the message as safe to send, as
@@ -121,7 +128,12 @@ export abstract class FastMcpAuthError extends Error {
   resourceMetadataUrl: string | undefined
 
   constructor(reason: FastMcpAuthErrorReason, mismatch?: ClaimMismatch) {
+    // a refusal is an answer, not a fault: no stack, whose capture costs more than the
+    // HMAC check that refused a forged token
+    const limit = Error.stackTraceLimit
+    if (STACK_LIMIT_WRITABLE) Error.stackTraceLimit = 0
     super(DESCRIPTIONS[reason])
+    if (STACK_LIMIT_WRITABLE) Error.stackTraceLimit = limit
     this.reason = reason
     this.mismatch = mismatch
     this.resourceMetadataUrl = undefined
@@ -147,14 +159,21 @@ export abstract class FastMcpAuthError extends Error {
 
   /** Response headers, lower-case: the challenge for 4xx, Retry-After for 503. */
   get headers(): Record<string, string> {
-    return {
-      'www-authenticate': formatChallenge({
-        error: this.code,
-        error_description: this.code === undefined ? undefined : this.description,
-        scope: this.scope,
-        resource_metadata: this.resourceMetadataUrl,
-      }),
+    const { code, scope, resourceMetadataUrl: metadata } = this
+    // unambiguous: code and reason hold no `|`, the scope's length bounds it, the URL is the rest
+    const key = `${code}|${this.reason}|${scope?.length ?? -1}|${scope ?? ''}|${metadata === undefined ? 0 : 1}${metadata ?? ''}`
+    let challenge = challenges.get(key)
+    if (challenge === undefined) {
+      challenge = formatChallenge({
+        error: code,
+        error_description: code === undefined ? undefined : this.description,
+        scope,
+        resource_metadata: metadata,
+      })
+      if (challenges.size >= 256) challenges.clear()
+      challenges.set(key, challenge)
     }
+    return { 'www-authenticate': challenge }
   }
 
   toJSON(): FastMcpAuthErrorBody {

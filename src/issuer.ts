@@ -1,7 +1,8 @@
 // JWTIssuer: mints FastMCP's HS256 access and refresh tokens byte for byte, and verifies
 // them with FastMCP's meaning plus stricter claim rules (exp required, typed claims, nbf).
-import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, type CryptoKey } from 'jose'
+import { constantTimeEqual } from './cache.js'
 import { decodeJsonSegment, splitCompact, type CompactSegments } from './compact.js'
 import { InvalidTokenError, type InvalidTokenReason } from './errors.js'
 import type { FastMcpClaims, JsonValue } from './types.js'
@@ -130,16 +131,36 @@ export class JWTIssuer {
    * const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' })
    */
   async verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
+    return this.verifyCheckedToken(token, this.checkSignature(token), options)
+  }
+
+  /**
+   * The cheap half of `verifyToken`, synchronously: the token's shape, its header, and its
+   * HMAC by node:crypto, so a forged token is refused for the price of one HMAC. Verifies
+   * no claim: finish with `verifyCheckedToken`.
+   *
+   * @returns the index of the key that signed it (0: `signingKey`, then `previousSigningKeys`).
+   * @throws InvalidTokenError whose `reason` says why.
+   */
+  checkSignature(token: string): number {
     if (typeof token !== 'string') throw new InvalidTokenError('malformed')
     const segments = splitCompact(token)
     checkHeader(segments.header)
-    const key = this.#matchSignature(segments)
+    return this.#matchSignature(segments)
+  }
+
+  /**
+   * `verifyToken` after `checkSignature` returned `key`: jose verifies the token with that
+   * key (jose stays the authority), then the claim rules apply.
+   */
+  async verifyCheckedToken(token: string, key: number, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
     const keys = this.#joseKeysReady ?? (await this.#importJoseKeys())
+    const joseKey = keys[key]
+    if (joseKey === undefined) throw new InvalidTokenError('bad_signature')
     const nowMs = this.#clock()
     let payload: Record<string, unknown>
     try {
-      // jose stays the authority for every token we accept
-      ;({ payload } = await jwtVerify(token, keys[key]!, {
+      ;({ payload } = await jwtVerify(token, joseKey, {
         algorithms: ['HS256'],
         requiredClaims: ['exp'],
         clockTolerance: this.clockToleranceSeconds,
@@ -221,11 +242,10 @@ export class JWTIssuer {
    */
   #matchSignature({ signingInput, signature }: CompactSegments): number {
     if (signature.length !== SIGNATURE_LENGTH) throw new InvalidTokenError('bad_signature')
-    const presented = Buffer.from(signature, 'latin1')
     const keys = this.#hmacKeys
     for (let i = 0; i < keys.length; i++) {
-      const expected = Buffer.from(createHmac('sha256', keys[i]!).update(signingInput).digest('base64url'), 'latin1')
-      if (timingSafeEqual(expected, presented)) return i
+      // as text: a non-canonical base64url signature is refused, not decoded to the same bytes
+      if (constantTimeEqual(createHmac('sha256', keys[i]!).update(signingInput).digest('base64url'), signature)) return i
     }
     throw new InvalidTokenError('bad_signature')
   }

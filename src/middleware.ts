@@ -54,17 +54,19 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
   return function requireFastMcpToken(req, res, next) {
     // CORS preflights carry no credentials; a 401 there breaks browser-based MCP clients
     if (req.method === 'OPTIONS') return next()
-    let token: string
     let hit: VerifiedAccessToken | undefined
+    let pending: Promise<VerifiedAccessToken> | undefined
     try {
-      token = readBearerToken(readSources(req), maxTokenLength)
+      const token = readBearerToken(readSources(req), maxTokenLength)
       hit = verifier.lookup(token)
+      // a forged token throws here, synchronously: a flood of them stays cheap
+      if (hit === undefined) pending = verifier.verify(token)
     } catch (err) {
       return refuse(req, res, next, err)
     }
     // next() runs outside any try: a later handler's error is never taken for ours
     if (hit !== undefined) return accept(req, next, hit)
-    verifier.verify(token).then(
+    pending!.then(
       (verified) => accept(req, next, verified),
       (err: unknown) => refuse(req, res, next, err),
     )

@@ -24,8 +24,12 @@ export interface VerifiedAccessToken {
   cached: boolean
 }
 
+// how many tokens keep a ready AuthInfo (about 1.5 KB each)
+const RECENT_MAX = 512
+
 export class AccessTokenVerifier {
   readonly #options: AccessTokenVerifierOptions
+  readonly #recent = new Map<string, VerifiedAccessToken>()
   #issuer: JWTIssuer | undefined
   #keyError: unknown
 
@@ -52,17 +56,45 @@ export class AccessTokenVerifier {
     const reason = checkTimes(entry.claims.exp, entry.claims.nbf, this.#options.clock(), this.#options.toleranceSeconds)
     if (reason !== undefined) throw new InvalidTokenError(reason)
     if (this.#options.revocations.isRevoked(jti)) throw new InvalidTokenError('revoked')
-    return { auth: entry.auth, claims: entry.claims, cached: true }
+    const recent = this.#recent.get(entry.token)
+    if (recent !== undefined) return recent
+    // the very bytes jose verified, decoded as jose decodes them: these are the verified claims
+    const claims = readUnverifiedPayload(entry.token) as FastMcpClaims | undefined
+    if (claims === undefined) return undefined
+    return this.#remember(entry.token, { auth: toAuthInfo(entry.token, claims), claims, cached: true })
   }
 
-  /** Full verification of an access token (a cache miss), then caching it. */
-  async verify(token: string): Promise<VerifiedAccessToken> {
-    const issuer = this.#issuer ?? (await this.#waitForIssuer())
-    const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' })
+  /**
+   * Full verification of an access token (a cache miss), then caching it. The cheap checks
+   * run first and throw synchronously, so a forged token costs one HMAC and no promise.
+   */
+  verify(token: string): Promise<VerifiedAccessToken> {
+    const issuer = this.#issuer
+    if (issuer === undefined) return this.#waitForIssuer().then((ready) => this.#verify(ready, token, ready.checkSignature(token)))
+    return this.#verify(issuer, token, issuer.checkSignature(token))
+  }
+
+  async #verify(issuer: JWTIssuer, token: string, key: number): Promise<VerifiedAccessToken> {
+    const claims = await issuer.verifyCheckedToken(token, key, { expectedTokenUse: 'access' })
     if (this.#options.revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked')
     const auth = toAuthInfo(token, claims)
-    this.#options.cache?.set({ token, claims, auth })
+    const cache = this.#options.cache
+    if (cache === undefined) return { auth, claims, cached: false }
+    cache.set({ token, claims })
+    this.#remember(token, { auth, claims, cached: true })
     return { auth, claims, cached: false }
+  }
+
+  /**
+   * Keeps the frozen AuthInfo of the last few tokens hit, so a busy client's requests
+   * share one instead of decoding and building it each time. It is a function of the
+   * token's bytes, only read after a cache hit, and bounded, so cached entries stay small.
+   */
+  #remember(token: string, verified: VerifiedAccessToken): VerifiedAccessToken {
+    const recent = this.#recent
+    if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!)
+    recent.set(token, verified)
+    return verified
   }
 
   /** The issuer, waiting at most `keyWaitMs` for the key; a 503 error otherwise. */
@@ -90,13 +122,34 @@ export function readUnverifiedJti(token: string): string | undefined {
   const start = token.indexOf('.') + 1
   const end = token.indexOf('.', start)
   if (start === 0 || end === -1) return undefined
+  // FastMCP writes `"jti":"<ascii>"`: find it without parsing the whole payload
+  const found = JTI.exec(Buffer.from(token.slice(start, end), 'base64url').toString('latin1'))
+  if (found !== null) return found[1]
+  const jti = readUnverifiedPayload(token)?.jti // spaces, escapes, non-ASCII: parse it
+  return typeof jti === 'string' ? jti : undefined
+}
+
+// the first `"jti":"` is the top-level one in FastMCP's key order; quotes inside strings are escaped
+const JTI = /"jti":"([\x20\x21\x23-\x5B\x5D-\x7E]*)"/
+
+/**
+ * Reads a token's payload without verifying it, decoded exactly as jose decodes it, so
+ * for a cached token these are the claims jose verified.
+ */
+export function readUnverifiedPayload(token: string): Record<string, unknown> | undefined {
+  const start = token.indexOf('.') + 1
+  const end = token.indexOf('.', start)
+  if (start === 0 || end === -1) return undefined
   try {
-    const jti: unknown = JSON.parse(Buffer.from(token.slice(start, end), 'base64url').toString('utf8')).jti
-    return typeof jti === 'string' ? jti : undefined
+    const payload: unknown = JSON.parse(joseDecoder.decode(Buffer.from(token.slice(start, end), 'base64url')))
+    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined
   } catch {
     return undefined
   }
 }
+
+// what jose 6 decodes claims with: strict UTF-8, a leading BOM stripped
+const joseDecoder = new TextDecoder('utf-8', { fatal: true })
 
 /** The MCP SDK's AuthInfo for verified claims, frozen: cache hits share it. */
 export function toAuthInfo(token: string, claims: FastMcpClaims): AuthInfo {

@@ -1,0 +1,110 @@
+// The fast paths the benchmarks asked for keep the same answers as the plain ones.
+import assert from 'node:assert/strict'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { describe, test } from 'node:test'
+import { constantTimeEqual } from '../src/cache.js'
+import { InvalidTokenError, createFastMcpAuth } from '../src/index.js'
+import { readUnverifiedJti } from '../src/verifier.js'
+import { AUDIENCE, ISSUER, NOW, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
+
+describe('constantTimeEqual', () => {
+  test('agrees with === for ASCII strings of every length around a word', () => {
+    for (let n = 0; n <= 9; n++) {
+      const a = 'x'.repeat(n)
+      assert.equal(constantTimeEqual(a, a.split('').join('')), true)
+      for (let i = 0; i < n; i++) assert.equal(constantTimeEqual(a, `${a.slice(0, i)}y${a.slice(i + 1)}`), false)
+    }
+  })
+
+  test('compares non-ASCII and very long strings by character, not by their low bytes', () => {
+    assert.equal(constantTimeEqual('\u0100', '\u0000'), false)
+    assert.equal(constantTimeEqual('é', 'é'), true)
+    assert.equal(constantTimeEqual('aé', 'ae'), false)
+    const long = 'a'.repeat(20_000)
+    assert.equal(constantTimeEqual(long, `${long.slice(0, -1)}a`), true)
+    assert.equal(constantTimeEqual(long, `${long.slice(0, -1)}b`), false)
+  })
+})
+
+describe('readUnverifiedJti', () => {
+  const token = (payload: string) => `e30.${Buffer.from(payload).toString('base64url')}.sig`
+
+  test('reads FastMCP\'s compact form, and parses any other form', () => {
+    assert.equal(readUnverifiedJti(token('{"exp":1,"jti":"abc-123"}')), 'abc-123')
+    assert.equal(readUnverifiedJti(token('{"exp":1, "jti" : "spaced"}')), 'spaced')
+    assert.equal(readUnverifiedJti(token('{"jti":"a\\"b"}')), 'a"b')
+    assert.equal(readUnverifiedJti(token('{"jti":"\u00e9t\u00e9"}')), '\u00e9t\u00e9')
+    assert.equal(readUnverifiedJti(token('{"jti":7}')), undefined)
+    assert.equal(readUnverifiedJti(token('not json')), undefined)
+    assert.equal(readUnverifiedJti('no-dots'), undefined)
+  })
+})
+
+describe('requireFastMcpToken fast paths', () => {
+  const setup = () => createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: manualClock().now })
+  type Auth = ReturnType<typeof setup>
+  const request = (token: string) =>
+    ({ method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] }) as unknown as IncomingMessage
+  const response = (onEnd = () => {}) => {
+    const res = { statusCode: 200, headersSent: false, ended: false, setHeader: () => res, end: () => { res.ended = true; onEnd() } }
+    return res
+  }
+  /** Runs the middleware; resolves with `req.auth` when it passes, `undefined` when it answers. */
+  const run = (auth: Auth, token: string) =>
+    new Promise<unknown>((resolve) => {
+      const req = request(token)
+      const res = response(() => resolve(undefined))
+      auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve((req as { auth?: unknown }).auth))
+    })
+
+  test('refuses a forged token before returning: no promise, one HMAC', async () => {
+    const auth = setup()
+    await auth.ready
+    assert.ok(await run(auth, signToken(claims({ jti: 'hot-1' }))))
+    const wrongKey = 'w'.repeat(44)
+    for (const forged of [signToken(claims({ jti: 'hot-1' }), { key: wrongKey }), signToken(claims({ jti: 'hot-2' }), { key: wrongKey })]) {
+      const res = response()
+      let nextCalled = false
+      auth.requireFastMcpToken(request(forged), res as unknown as ServerResponse, () => { nextCalled = true })
+      assert.equal(res.ended, true)
+      assert.equal(res.statusCode, 401)
+      assert.equal(nextCalled, false)
+    }
+  })
+
+  test('cache hits share one frozen AuthInfo equal to the one full verification built', async () => {
+    const auth = setup()
+    const valid = signToken(claims({ jti: 'hot-3', upstream_claims: { sub: 'u1' } }))
+    const first = await run(auth, valid)
+    const second = await run(auth, valid)
+    const third = await run(auth, valid)
+    assert.ok(first)
+    assert.deepEqual(second, first)
+    assert.equal(third, second)
+    assert.ok(Object.isFrozen(third))
+  })
+
+  test('a token revoked elsewhere, or expired, is refused while its AuthInfo is remembered', async () => {
+    const clock = manualClock()
+    const revoked = new Set<string>()
+    // a shared store: another instance revoked the jti, so this cache still holds the entry
+    const auth = createFastMcpAuth({
+      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: clock.now,
+      revocations: { isRevoked: (jti) => revoked.has(jti), revoke: () => {} },
+    })
+    const valid = signToken(claims({ jti: 'hot-4', exp: NOW + 60 }))
+    assert.ok(await run(auth, valid))
+    assert.ok(await run(auth, valid))
+    revoked.add('hot-4')
+    assert.equal(await run(auth, valid), undefined)
+    revoked.delete('hot-4')
+    assert.ok(await run(auth, valid))
+    clock.advance(60_000)
+    assert.equal(await run(auth, valid), undefined)
+  })
+
+  test('refusal errors carry no stack frames', () => {
+    const err = new InvalidTokenError('bad_signature')
+    assert.equal(err.stack?.includes('\n    at '), false)
+  })
+})

@@ -110,6 +110,9 @@ export async function startSecureServer(kind: ServerKind, chain: FastMcpMiddlewa
     listener = app as unknown as RequestListener
   }
   const server = http.createServer({ maxHeaderSize: options.maxHeaderSize ?? 16384 }, listener)
+  // an idle keep-alive socket closed by the server just as the client reuses it is a reset
+  // that no middleware could cause: the server never idles sockets out during a run
+  server.keepAliveTimeout = 10 * 60_000
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     res.once('finish', () => { if (res.statusCode >= 500) serverErrors++ })
   })
@@ -150,7 +153,8 @@ export interface SendOptions {
 export class Client {
   readonly agent: http.Agent
   constructor(maxSockets = 16) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets })
+    // fifo: every pooled socket stays in use, none sits idle long enough to be closed
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, scheduling: 'fifo' })
   }
 
   send(port: number, options: SendOptions = {}): Promise<Reply> {

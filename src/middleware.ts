@@ -2,7 +2,7 @@
 // node:http's request and response alone, so Express 4, Express 5, Connect and a bare
 // http.createServer all work. Errors flow to one place that writes the response.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readBearerToken } from './bearer.js'
+import { checkBearerToken, readBearerCredential } from './bearer.js'
 import { FastMcpAuthError, InsufficientScopeError, InvalidTokenError } from './errors.js'
 import type { AuthInfo, FastMcpClaims, RequestWithAuth } from './types.js'
 import type { AccessTokenVerifier, VerifiedAccessToken } from './verifier.js'
@@ -57,10 +57,11 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
     let hit: VerifiedAccessToken | undefined
     let pending: Promise<VerifiedAccessToken> | undefined
     try {
-      const token = readBearerToken(readSources(req), maxTokenLength)
+      const token = readBearerCredential(readSources(req), maxTokenLength)
+      // a hit is byte-identical to a token whose characters were checked: only a miss checks them
       hit = verifier.lookup(token)
       // a forged token throws here, synchronously: a flood of them stays cheap
-      if (hit === undefined) pending = verifier.verify(token)
+      if (hit === undefined) pending = verifier.verify(checkBearerToken(token))
     } catch (err) {
       return refuse(req, res, next, err)
     }

@@ -103,6 +103,17 @@ describe('requireFastMcpToken fast paths', () => {
     assert.equal(await run(auth, valid), undefined)
   })
 
+  test('the token\'s characters are still checked on a miss, after the cache lookup', async () => {
+    const auth = setup()
+    const valid = signToken(claims({ jti: 'hot-5' }))
+    assert.ok(await run(auth, valid))
+    for (const bad of [`${valid}"`, `${valid.slice(0, 20)}!${valid.slice(21)}`, 'a\tb']) {
+      const res = response()
+      auth.requireFastMcpToken(request(bad), res as unknown as ServerResponse, () => assert.fail('passed'))
+      assert.equal(res.statusCode, 400)
+    }
+  })
+
   test('refusal errors carry no stack frames', () => {
     const err = new InvalidTokenError('bad_signature')
     assert.equal(err.stack?.includes('\n    at '), false)

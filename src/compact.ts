@@ -2,8 +2,8 @@
 // inside. Nothing here verifies anything; it only refuses what cannot be a FastMCP token.
 import { InvalidTokenError } from './errors.js'
 
-/** base64url without padding (RFC 7515 §2). */
-const BASE64URL = /^[A-Za-z0-9_-]+$/
+/** Three base64url segments without padding (RFC 7515 §2), the last possibly empty. */
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 /** The three segments of a compact token, as they arrived. */
 export interface CompactSegments {
@@ -20,16 +20,16 @@ export interface CompactSegments {
  * algorithm is judged first; the signature check refuses it later.
  */
 export function splitCompact(token: string): CompactSegments {
+  // one pass over the token: the shape and every character at once
+  if (!COMPACT.test(token)) throw new InvalidTokenError('malformed')
   const first = token.indexOf('.')
-  const second = first === -1 ? -1 : token.indexOf('.', first + 1)
-  if (second === -1 || token.indexOf('.', second + 1) !== -1) throw new InvalidTokenError('malformed')
-  const header = token.slice(0, first)
-  const payload = token.slice(first + 1, second)
-  const signature = token.slice(second + 1)
-  if (!BASE64URL.test(header) || !BASE64URL.test(payload) || (signature !== '' && !BASE64URL.test(signature))) {
-    throw new InvalidTokenError('malformed')
+  const second = token.indexOf('.', first + 1)
+  return {
+    header: token.slice(0, first),
+    payload: token.slice(first + 1, second),
+    signature: token.slice(second + 1),
+    signingInput: token.slice(0, second),
   }
-  return { header, payload, signature, signingInput: token.slice(0, second) }
 }
 
 /**

@@ -13,7 +13,7 @@ import { createFastMcpAuth } from '../src/index.js'
 import { AUDIENCE, ISSUER, makeFixtures } from './common.js'
 
 /** The servers a run can target, by name. */
-const SERVER_CASES = ['bare', 'floor', 'ours', 'oursNoCache', 'expressJwt', 'sdk'] as const
+const SERVER_CASES = ['bare', 'floor', 'refuseFloor', 'ours', 'oursNoCache', 'expressJwt', 'sdk'] as const
 export type ServerCase = (typeof SERVER_CASES)[number]
 
 export type ToParent =
@@ -39,6 +39,18 @@ const floor: RequestHandler = (req, res, next) => {
   const payload = Buffer.from(header.slice(start, header.indexOf('.', start)), 'base64url').toString('utf8')
   ;(req as { jti?: unknown }).jti = (JSON.parse(payload) as { jti?: unknown }).jti
   next()
+}
+
+// the refusal floor: the 401 our middleware writes for a bad signature, byte for byte, with
+// no verification at all (what a flood costs before any HMAC)
+const REFUSAL_BODY = '{"error":"invalid_token","error_description":"The token signature is invalid"}'
+const refuseFloor: RequestHandler = (_req, res) => {
+  res.statusCode = 401
+  res.setHeader('www-authenticate', 'Bearer error="invalid_token", error_description="The token signature is invalid"')
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('content-length', Buffer.byteLength(REFUSAL_BODY))
+  res.end(REFUSAL_BODY)
 }
 
 async function main(): Promise<void> {
@@ -72,6 +84,7 @@ async function main(): Promise<void> {
   const chains: Record<ServerCase, (RequestHandler | ErrorRequestHandler)[]> = {
     bare: [],
     floor: [floor],
+    refuseFloor: [refuseFloor],
     ours: [ours.requireFastMcpToken as RequestHandler],
     oursNoCache: [oursNoCache.requireFastMcpToken as RequestHandler],
     expressJwt: [expressjwt({ secret: fx.key, algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }) as unknown as RequestHandler],

@@ -30,6 +30,7 @@ const CASES: Case[] = [
   { id: 'oursNoCache', name: 'requireFastMcpToken, cache off', server: 'oursNoCache', token: 'valid', expect: 200 },
   { id: 'expressJwt', name: 'express-jwt 8 (jsonwebtoken)', server: 'expressJwt', token: 'valid', expect: 200 },
   { id: 'sdk', name: 'MCP SDK requireBearerAuth + jose', server: 'sdk', token: 'valid', expect: 200 },
+  { id: 'refuseFloor', name: 'floor: write our 401 for a bad signature, verify nothing', server: 'refuseFloor', token: 'forged', expect: 401 },
   { id: 'oursForgedCached', name: 'requireFastMcpToken, forged token reusing the cached jti', server: 'ours', token: 'forgedCachedJti', expect: 401 },
   { id: 'oursForged', name: 'requireFastMcpToken, forged token (new jti)', server: 'ours', token: 'forged', expect: 401 },
   { id: 'oursNoCacheForged', name: 'requireFastMcpToken cache off, forged token', server: 'oursNoCache', token: 'forged', expect: 401 },

@@ -9,7 +9,7 @@ import { QUICK, fixed, median, ratio, report, table } from './common.js'
 import type { ServerCase, ToChild, ToParent } from './http-server.js'
 
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? (QUICK ? 1 : 3))
-const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? (QUICK ? 2 : 10))
+const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? (QUICK ? 2 : 8))
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? (QUICK ? 1 : 2))
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
 

@@ -2,10 +2,10 @@
 // work with the cache off. Each figure comes from a fresh child process (--expose-gc,
 // full GCs before reading); the pairs alternate and the median of rounds is reported.
 import { fork } from 'node:child_process'
-import { QUICK, fixed, median, report, table } from './common.js'
+import { fixed, median, report, table } from './common.js'
 import type { MemoryResult } from './memory-child.js'
 
-const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? (QUICK ? 1 : 3))
+const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 1)
 const COUNT = Number(process.env.BENCH_MEMORY_TOKENS ?? 100_000)
 const MB = 2 ** 20
 

@@ -13,8 +13,8 @@ import { AccessTokenVerifier } from '../src/verifier.js'
 import { AUDIENCE, ISSUER, QUICK, fixed, makeFixtures, median, ratio, report, table } from './common.js'
 import { MockResponse, mockRequest } from './mock.js'
 
-const ROUNDS = Number(process.env.BENCH_MICRO_ROUNDS ?? (QUICK ? 3 : 9))
-const MIN_CPU_NS = QUICK ? 100e6 : 200e6
+const ROUNDS = Number(process.env.BENCH_MICRO_ROUNDS ?? (QUICK ? 3 : 7))
+const MIN_CPU_NS = QUICK ? 100e6 : 150e6
 
 interface Case {
   id: string

@@ -8,6 +8,7 @@ import { InvalidTokenError } from './errors.js'
 import {
   DEFAULT_ACCESS_TOKEN_LIFETIME,
   JWTIssuer,
+  signingKeyBytes,
   type Clock,
   type IssueTokenInput,
   type SigningKey,
@@ -179,7 +180,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   const settings: MiddlewareSettings = {
     verifier,
     maxTokenLength: config.maxTokenLength,
-    resourceMetadataUrl: options.resourceMetadataUrl,
+    resourceMetadataUrl: config.resourceMetadataUrl,
     passErrorsToNext: options.passErrorsToNext === true,
     onVerified: options.onVerified,
     onRejected: options.onRejected,
@@ -215,8 +216,9 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   return {
     requireFastMcpToken: createRequireFastMcpToken(settings),
     requireScopes: (...scopes) => {
-      if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s.length === 0 || /\s/.test(s))) {
-        throw new TypeError('requireScopes: pass one or more scopes, each a non-empty string without spaces')
+      // RFC 6749 §3.3 scope-token: no space, quote or backslash (nor control characters)
+      if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || !/^[^\s"\\\x00-\x1f\x7f]+$/.test(s))) {
+        throw new TypeError('requireScopes: pass one or more scopes, each a non-empty scope-token (no spaces, quotes or backslashes)')
       }
       return createRequireScopes(settings, scopes)
     },
@@ -266,6 +268,7 @@ interface ResolvedConfig {
   entropy: 'low' | 'high'
   previousSecrets: readonly string[]
   previousSigningKeys: readonly SigningKey[]
+  resourceMetadataUrl: string | undefined
   issuer: string
   audience: string
   clockToleranceSeconds: number
@@ -301,6 +304,11 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     fail('`previousSecrets` must be an array of non-empty strings')
   }
   if (previousSecrets.length > 0 && secret === undefined) fail('`previousSecrets` needs `secret` (use `previousSigningKeys` with `signingKey`)')
+  const previousSigningKeys = options.previousSigningKeys ?? []
+  if (!Array.isArray(previousSigningKeys)) fail('`previousSigningKeys` must be an array')
+  // checked now, not after the derivation: a bad key must not surface as a 503 later
+  if (signingKey !== undefined) signingKeyBytes(signingKey, 'signingKey')
+  previousSigningKeys.forEach((key, i) => signingKeyBytes(key, `previousSigningKeys[${i}]`))
   for (const name of ['issuer', 'audience'] as const) {
     if (typeof options[name] !== 'string' || options[name].length === 0) fail(`\`${name}\` must be a non-empty string`)
   }
@@ -323,6 +331,8 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
   if (options.resourceMetadataUrl !== undefined && !URL.canParse(options.resourceMetadataUrl)) {
     fail('`resourceMetadataUrl` must be an absolute URL')
   }
+  // serialized (punycode, percent-encoding) so the challenge carries it intact
+  const resourceMetadataUrl = options.resourceMetadataUrl === undefined ? undefined : new URL(options.resourceMetadataUrl).href
   for (const name of ['onVerified', 'onRejected', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(`\`${name}\` must be a function`)
   }
@@ -332,7 +342,8 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     salt: options.salt ?? DEFAULT_SALT,
     entropy,
     previousSecrets,
-    previousSigningKeys: options.previousSigningKeys ?? [],
+    previousSigningKeys,
+    resourceMetadataUrl,
     issuer: options.issuer,
     audience: options.audience,
     clockToleranceSeconds: tolerance,

@@ -39,7 +39,7 @@ export function readBearerToken(sources: BearerSources, maxTokenLength = DEFAULT
 export function readBearerCredential(sources: BearerSources, maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): string {
   if (sources.authorizationCount > 1) throw new InvalidRequestError('multiple_headers')
   const elsewhere = hasQueryToken(sources.url) || hasBodyToken(sources.body)
-  const header = sources.authorization?.trim()
+  const header = trimSpaces(sources.authorization)
   if (!header) {
     if (elsewhere) throw new InvalidRequestError('unsupported_method')
     throw new MissingTokenError()
@@ -52,7 +52,7 @@ export function readBearerCredential(sources: BearerSources, maxTokenLength = DE
     throw new MissingTokenError()
   }
   if (elsewhere) throw new InvalidRequestError('multiple_methods')
-  const token = space === -1 ? '' : header.slice(space + 1).trimStart()
+  const token = space === -1 ? '' : trimSpaces(header.slice(space + 1))
   if (token.length > maxTokenLength) throw new InvalidTokenError('too_large')
   return token
 }
@@ -61,6 +61,16 @@ export function readBearerCredential(sources: BearerSources, maxTokenLength = DE
 export function checkBearerToken(token: string): string {
   if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
   return token
+}
+
+// HTTP's optional whitespace is SP and HTAB only (RFC 9110 §5.6.3), not String#trim's set
+function trimSpaces(value: string | undefined): string {
+  if (value === undefined) return ''
+  let start = 0
+  let end = value.length
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
 function hasQueryToken(url: string | undefined): boolean {

@@ -96,8 +96,8 @@ export class JWTIssuer {
     const previous = options.previousSigningKeys ?? []
     if (!Array.isArray(previous)) throw new TypeError('JWTIssuer: `previousSigningKeys` must be an array')
     this.#keyMaterial = [
-      keyBytes(options.signingKey, 'signingKey'),
-      ...previous.map((k, i) => keyBytes(k, `previousSigningKeys[${i}]`)),
+      signingKeyBytes(options.signingKey, 'signingKey'),
+      ...previous.map((k, i) => signingKeyBytes(k, `previousSigningKeys[${i}]`)),
     ]
     this.#hmacKeys = this.#keyMaterial.map((k) => createSecretKey(k))
   }
@@ -135,6 +135,7 @@ export class JWTIssuer {
   }
 
   /**
+   * @internal
    * The cheap half of `verifyToken`, synchronously: the token's shape, its header, and its
    * HMAC by node:crypto, so a forged token is refused for the price of one HMAC. Verifies
    * no claim: finish with `verifyCheckedToken`.
@@ -150,6 +151,7 @@ export class JWTIssuer {
   }
 
   /**
+   * @internal
    * `verifyToken` after `checkSignature` returned `key`: jose verifies the token with that
    * key (jose stays the authority), then the claim rules apply.
    */
@@ -169,14 +171,14 @@ export class JWTIssuer {
     } catch (err) {
       throw new InvalidTokenError(joseReason(err))
     }
-    return this.checkClaims(payload, nowMs, options?.expectedTokenUse ?? 'any')
+    return this.#checkClaims(payload, nowMs, options?.expectedTokenUse ?? 'any')
   }
 
   /**
    * The claim rules alone, for a payload whose signature is already verified: types,
    * time (the same rule the middleware's cache applies), issuer, audience, token use.
    */
-  checkClaims(payload: Record<string, unknown>, nowMs: number, expectedTokenUse: ExpectedTokenUse): FastMcpClaims {
+  #checkClaims(payload: Record<string, unknown>, nowMs: number, expectedTokenUse: ExpectedTokenUse): FastMcpClaims {
     const { iss, aud, exp, jti, client_id: clientId, scope, iat, nbf, token_use: tokenUse, upstream_claims: upstream } = payload
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new InvalidTokenError('invalid_claim')
     if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw new InvalidTokenError('invalid_claim')
@@ -270,7 +272,8 @@ export function checkTimes(
   toleranceSeconds: number,
 ): InvalidTokenReason | undefined {
   const now = Math.floor(nowMs / 1000)
-  if (exp <= now - toleranceSeconds) return 'expired'
+  // a broken clock (NaN, ±Infinity) refuses every token: fail closed
+  if (!Number.isFinite(now) || exp <= now - toleranceSeconds) return 'expired'
   if (nbf !== undefined && nbf > now + toleranceSeconds) return 'not_yet_valid'
   return undefined
 }
@@ -297,11 +300,12 @@ function joseReason(err: unknown): InvalidTokenReason {
   return 'malformed'
 }
 
-function keyBytes(key: SigningKey, name: string): Uint8Array {
+/** The bytes of a signing key, or a TypeError naming the option. */
+export function signingKeyBytes(key: SigningKey, name: string): Uint8Array {
   const bytes = typeof key === 'string' ? new Uint8Array(Buffer.from(key, 'utf8')) : key instanceof Uint8Array ? key : undefined
-  if (bytes === undefined) throw new TypeError(`JWTIssuer: \`${name}\` must be a string or a Uint8Array`)
+  if (bytes === undefined) throw new TypeError(`\`${name}\` must be a string or a Uint8Array`)
   // HMAC keys shorter than the hash output weaken HS256 (RFC 7518 §3.2); FastMCP's are 44 bytes
-  if (bytes.length < 32) throw new TypeError(`JWTIssuer: \`${name}\` must be at least 32 bytes (use deriveJwtKey)`)
+  if (bytes.length < 32) throw new TypeError(`\`${name}\` must be at least 32 bytes (use deriveJwtKey)`)
   return bytes
 }
 

@@ -167,10 +167,14 @@ export function toAuthInfo(token: string, claims: FastMcpClaims): AuthInfo {
   return deepFreeze(auth)
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !(value instanceof URL)) {
+// iterative: claims nested deeper than the call stack still freeze (and verify)
+function deepFreeze<T>(root: T): T {
+  const pending: unknown[] = [root]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value) || value instanceof URL) continue
     Object.freeze(value)
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+    for (const key of Object.keys(value)) pending.push((value as Record<string, unknown>)[key])
   }
-  return value
+  return root
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { JWTIssuer, createFastMcpAuth, deriveJwtKey, type FastMcpAuthOptions } from '../src/index.js'
-import { AUDIENCE, ISSUER, VECTOR_KEY, VECTOR_SECRET, validPayload, vector } from './helpers.js'
+import { AUDIENCE, ISSUER, VECTOR_KEY, VECTOR_SECRET, startServer, validPayload, vector } from './helpers.js'
 
 const base = { issuer: ISSUER, audience: AUDIENCE }
 const create = (options: Partial<FastMcpAuthOptions>) => createFastMcpAuth({ ...base, ...options } as FastMcpAuthOptions)
@@ -21,12 +21,30 @@ describe('createFastMcpAuth options', () => {
     ['a non-numeric token cap', { secret: VECTOR_SECRET, maxTokenLength: '8k' as never }, /maxTokenLength/],
     ['a short ready key', { signingKey: 'too-short' }, /signingKey/],
     ['previous secrets with a ready key', { signingKey: VECTOR_KEY, previousSecrets: ['old-secret-1234'] }, /previousSecrets/],
+    ['a short previous key next to a secret (not a 503 after the derivation)', { secret: VECTOR_SECRET, previousSigningKeys: ['short'] }, /previousSigningKeys\[0\]/],
   ]
   for (const [name, options, message] of bad) {
     test(`throws a TypeError at once for ${name}`, () => {
       assert.throws(() => create(options), (err: Error) => err instanceof TypeError && message.test(err.message))
     })
   }
+
+  test('serializes resourceMetadataUrl once, so the challenge carries it intact', async () => {
+    const auth = create({ signingKey: VECTOR_KEY, resourceMetadataUrl: 'https://例え.jp/メタ' })
+    const server = await startServer('http', [auth.requireFastMcpToken])
+    try {
+      const res = await fetch(server.url)
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer resource_metadata="https://xn--r8jz45g.jp/%E3%83%A1%E3%82%BF"')
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('requireScopes refuses what RFC 6749 does not allow in a scope-token', () => {
+    const auth = create({ signingKey: VECTOR_KEY })
+    for (const bad of ['a b', 'say"hi"', 'back\\slash', '', 'tab\t']) assert.throws(() => auth.requireScopes(bad), TypeError, bad)
+    assert.equal(typeof auth.requireScopes('notes:write', '写'), 'function')
+  })
 
   test('accepts a short secret only with allowShortSecret', async () => {
     const auth = create({ secret: 'hunter2', allowShortSecret: true, entropy: 'high' })

@@ -21,6 +21,8 @@ describe('readBearerToken', () => {
     ['a Bearer token', { authorization: 'Bearer abc.def-_~+/=' }, 'token:abc.def-_~+/='],
     ['the scheme case-insensitively', { authorization: 'bEaReR abc' }, 'token:abc'],
     ['surrounding and separating spaces', { authorization: '  Bearer    abc  ' }, 'token:abc'],
+    ['surrounding tabs (HTTP optional whitespace)', { authorization: '\tBearer abc\t' }, 'token:abc'],
+    ['a no-break space after the token as part of it', { authorization: 'Bearer abc\u00a0' }, '400:malformed_header'],
     ['no header: 401 without a code', {}, '401:missing_token'],
     ['an empty header: 401 without a code', { authorization: '' }, '401:missing_token'],
     ['another scheme: 401 without a code', { authorization: 'Basic dXNlcjpwYXNz' }, '401:missing_token'],

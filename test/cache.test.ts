@@ -46,6 +46,22 @@ describe('TokenCache', () => {
   })
 })
 
+describe('toAuthInfo', () => {
+  test('freezes claims nested deeper than the call stack (iteratively)', () => {
+    let nested: unknown[] = []
+    const root = nested
+    for (let i = 0; i < 200_000; i++) {
+      const next: unknown[] = []
+      nested.push(next)
+      nested = next
+    }
+    const claims = { iss: 'i', aud: 'https://a.example/mcp', client_id: 'c', exp: NOW + 60, jti: 'deep', upstream_claims: { root } } as unknown as FastMcpClaims
+    const auth = toAuthInfo('t', claims)
+    assert.ok(Object.isFrozen(auth.extra) && Object.isFrozen(nested), 'the innermost array is frozen too')
+    assert.equal(auth.resource?.href, 'https://a.example/mcp')
+  })
+})
+
 describe('constantTimeEqual', () => {
   test('is plain equality for strings', () => {
     assert.equal(constantTimeEqual('abc', 'abc'), true)

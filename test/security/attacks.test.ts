@@ -1033,7 +1033,8 @@ describe('attacks on the transport', () => {
           assert.equal(reply.status, 401)
           assert.equal(reply.headers['set-cookie'], undefined)
           const params = parseChallenge(reply.headers['www-authenticate'])
-          assert.equal(params.resource_metadata, 'https://mcp.example.com/meta  Set-Cookie: session=attacker    <html>')
+          // the URL is serialized at set-up: the WHATWG parser drops CR and LF, encodes the rest
+          assert.equal(params.resource_metadata, 'https://mcp.example.com/metaSet-Cookie:%20session=attacker%3Chtml%3E')
           assert.equal(t.server.handled(), 0)
         }
       }
@@ -1054,18 +1055,10 @@ describe('attacks on the transport', () => {
     }
   })
 
-  attack('quotes in a required scope stay inside the scope value', async () => {
+  attack('quotes, backslashes and controls in a required scope are refused at set-up', async () => {
     const ctx = createAuthContext()
-    const server = await startSecureServer('express5', [ctx.auth.requireFastMcpToken, ctx.auth.requireScopes('admin"', 'x\\y')])
-    try {
-      const reply = await client.send(server.port, bearer(signToken(claims({ jti: freshJti() }))))
-      record(reply, false)
-      assertRefusal(reply, { status: 403, code: 'insufficient_scope' })
-      const params = parseChallenge(reply.headers['www-authenticate'])
-      assert.equal(params.scope, 'admin  x y')
-      assert.equal(server.handled(), 0)
-    } finally {
-      await server.close()
+    for (const scope of ['admin"', 'x\\y', 'a\r\nb', 'a b']) {
+      assert.throws(() => ctx.auth.requireScopes(scope), TypeError, JSON.stringify(scope))
     }
   })
 

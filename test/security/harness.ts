@@ -78,7 +78,14 @@ export async function startSecureServer(kind: ServerKind, chain: FastMcpMiddlewa
     handled++
     const auth = (req as { auth?: unknown }).auth
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ ok: true, auth }))
+    let body: string
+    try {
+      body = JSON.stringify({ ok: true, auth })
+    } catch {
+      // claims nested past JSON.stringify's stack: the handler still ran, say so without them
+      body = JSON.stringify({ ok: true, auth: 'not serializable' })
+    }
+    res.end(body)
   }
   let listener: RequestListener
   if (kind === 'http') {

@@ -1,7 +1,29 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { buildProtectedResourceMetadata, createFastMcpAuth, protectedResourceMetadataUrl } from '../src/index.js'
-import { AUDIENCE, ISSUER, VECTOR_KEY, startServer } from './helpers.js'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastMcpMiddleware } from '../src/index.js'
+import { AUDIENCE, ISSUER, VECTOR_KEY } from './helpers.js'
+
+/** The metadata handler at the root, then the protected route: as an app mounts them. */
+async function startRoot(metadata: FastMcpMiddleware, protect: FastMcpMiddleware) {
+  let handled = 0
+  const server = http.createServer((req, res) => {
+    metadata(req, res, () => protect(req, res, () => {
+      handled++
+      res.end('ok')
+    }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    origin,
+    url: `${origin}/mcp`,
+    handled: () => handled,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
 
 describe('protectedResourceMetadataUrl', () => {
   test('inserts the well-known path between origin and resource path (RFC 9728 §3.1)', () => {
@@ -22,8 +44,8 @@ describe('auth.protectedResourceMetadata', () => {
   test('serves the document at both well-known paths, and challenges point at it', async () => {
     const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE })
     const metadata = auth.protectedResourceMetadata({ authorizationServers: [ISSUER], scopesSupported: ['read'], resourceName: 'Notes' })
-    const server = await startServer('http', [metadata, auth.requireFastMcpToken])
-    const origin = `http://127.0.0.1:${server.port}`
+    const server = await startRoot(metadata, auth.requireFastMcpToken)
+    const { origin } = server
     try {
       const expected = {
         resource: AUDIENCE,
@@ -50,7 +72,7 @@ describe('auth.protectedResourceMetadata', () => {
 
   test('an explicit resourceMetadataUrl wins over the served one', async () => {
     const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, resourceMetadataUrl: 'https://meta.example.com/prm' })
-    const server = await startServer('http', [auth.protectedResourceMetadata(), auth.requireFastMcpToken])
+    const server = await startRoot(auth.protectedResourceMetadata(), auth.requireFastMcpToken)
     try {
       assert.equal((await fetch(server.url)).headers.get('www-authenticate'), 'Bearer resource_metadata="https://meta.example.com/prm"')
     } finally {

@@ -3,45 +3,30 @@ import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createFastMcpAuth, type FastMcpAuth, type FastMcpAuthOptions, type RejectedEvent, type VerifiedEvent } from '../src/index.js'
+import { createFastMcpAuth, type FastMcpAuth } from '../src/index.js'
 import {
   AUDIENCE,
   ISSUER,
   NOW,
+  METADATA_URL,
   SERVER_KINDS,
-  VECTOR_KEY,
   VECTOR_SECRET,
   claims,
-  manualClock,
+  createAuthContext,
   rawRequest,
   signToken,
   startServer,
   vector,
+  type AuthContext,
   type TestServer,
 } from './helpers.js'
 
-const METADATA_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
 const challenge = (error?: string, description?: string, extra = '') =>
   error === undefined
     ? `Bearer resource_metadata="${METADATA_URL}"`
     : `Bearer error="${error}", error_description="${description}"${extra}, resource_metadata="${METADATA_URL}"`
 
-function setup(options: Partial<FastMcpAuthOptions> = {}) {
-  const clock = manualClock()
-  const verified: VerifiedEvent[] = []
-  const rejected: RejectedEvent[] = []
-  const auth = createFastMcpAuth({
-    signingKey: VECTOR_KEY,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    resourceMetadataUrl: METADATA_URL,
-    clock: clock.now,
-    onVerified: (e) => verified.push(e),
-    onRejected: (e) => rejected.push(e),
-    ...options,
-  })
-  return { auth, clock, verified, rejected }
-}
+const setup = createAuthContext
 
 async function get(url: string, authorization?: string, init: RequestInit = {}) {
   const res = await fetch(url, { ...init, headers: { ...(authorization === undefined ? {} : { authorization }), ...init.headers } })
@@ -52,7 +37,7 @@ async function get(url: string, authorization?: string, init: RequestInit = {}) 
 for (const kind of SERVER_KINDS) {
   describe(`requireFastMcpToken under ${kind}`, () => {
     let server: TestServer
-    let ctx: ReturnType<typeof setup>
+    let ctx: AuthContext
     before(async () => {
       ctx = setup()
       server = await startServer(kind, [ctx.auth.requireFastMcpToken])
@@ -159,7 +144,7 @@ for (const kind of SERVER_KINDS) {
 
 describe('requireFastMcpToken cache', () => {
   let server: TestServer
-  let ctx: ReturnType<typeof setup>
+  let ctx: AuthContext
   before(async () => {
     ctx = setup({ clockToleranceSeconds: 0 })
     server = await startServer('express5', [ctx.auth.requireFastMcpToken])

@@ -4,140 +4,15 @@
 // parser, a mock req/res for driving the middleware directly, and process-hook watchers.
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
-import net, { type AddressInfo } from 'node:net'
-import express from 'express'
-import express4 from 'express4'
-import {
-  createFastMcpAuth,
-  type FastMcpAuth,
-  type FastMcpAuthOptions,
-  type FastMcpMiddleware,
-  type RejectedEvent,
-  type VerifiedEvent,
-} from '../../src/index.js'
-import { AUDIENCE, ISSUER, VECTOR_KEY, manualClock, type ServerKind } from '../helpers.js'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import net from 'node:net'
+import type { FastMcpMiddleware } from '../../src/index.js'
 
-export const METADATA_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
+import { METADATA_URL, VECTOR_KEY } from '../helpers.js'
 
-// ---- auth under test ---------------------------------------------------------------
-
-export interface AuthContext {
-  auth: FastMcpAuth
-  clock: ReturnType<typeof manualClock>
-  verified: VerifiedEvent[]
-  rejected: RejectedEvent[]
-}
-
-/** createFastMcpAuth on the vectors' key, issuer and audience, with a hand-moved clock. */
-export function createAuthContext(options: Partial<FastMcpAuthOptions> = {}): AuthContext {
-  const clock = manualClock()
-  const verified: VerifiedEvent[] = []
-  const rejected: RejectedEvent[] = []
-  const auth = createFastMcpAuth({
-    signingKey: VECTOR_KEY,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    resourceMetadataUrl: METADATA_URL,
-    clock: clock.now,
-    onVerified: (e) => { verified.push(e) },
-    onRejected: (e) => { rejected.push(e) },
-    ...options,
-  } as FastMcpAuthOptions)
-  return { auth, clock, verified, rejected }
-}
-
-// ---- servers -----------------------------------------------------------------------
-
-export interface SecureServer {
-  kind: ServerKind
-  port: number
-  url: string
-  /** How many times the protected handler ran. */
-  handled: () => number
-  /** Responses with a 5xx status, whoever wrote them. */
-  serverErrors: () => number
-  close: () => Promise<void>
-}
-
-export interface ServerOptions {
-  /** Put a urlencoded body parser in front of the middleware (Express kinds only). */
-  parseBody?: boolean
-  /** node:http's cap on the request head, in bytes. @default 16384 */
-  maxHeaderSize?: number
-}
-
-/**
- * A real server on 127.0.0.1:0: `chain` in front of a handler that answers 200 with
- * `req.auth`. Under `http` a next(err) becomes a 500, so it shows up as a 5xx.
- */
-export async function startSecureServer(kind: ServerKind, chain: FastMcpMiddleware[], options: ServerOptions = {}): Promise<SecureServer> {
-  let handled = 0
-  let serverErrors = 0
-  const final = (req: IncomingMessage, res: ServerResponse): void => {
-    handled++
-    const auth = (req as { auth?: unknown }).auth
-    res.setHeader('content-type', 'application/json')
-    let body: string
-    try {
-      body = JSON.stringify({ ok: true, auth })
-    } catch {
-      // claims nested past JSON.stringify's stack: the handler still ran, say so without them
-      body = JSON.stringify({ ok: true, auth: 'not serializable' })
-    }
-    res.end(body)
-  }
-  let listener: RequestListener
-  if (kind === 'http') {
-    listener = (req, res) => {
-      // origin-form or absolute-form targets alike, as Express routes them
-      if (!new URL(req.url ?? '/', 'http://localhost').pathname.startsWith('/mcp')) {
-        res.statusCode = 404
-        res.end()
-        return
-      }
-      let i = 0
-      const next = (err?: unknown): void => {
-        if (err !== undefined) {
-          res.statusCode = 500
-          res.end('next(err)')
-          return
-        }
-        const mw = chain[i++]
-        if (mw) mw(req, res, next)
-        else final(req, res)
-      }
-      next()
-    }
-  } else {
-    const app = kind === 'express5' ? express() : express4()
-    if (options.parseBody) app.use((kind === 'express5' ? express : express4).urlencoded({ extended: false }))
-    app.use('/mcp', ...(chain as never[]))
-    app.all('/mcp', final as never)
-    listener = app as unknown as RequestListener
-  }
-  const server = http.createServer({ maxHeaderSize: options.maxHeaderSize ?? 16384 }, listener)
-  // an idle keep-alive socket closed by the server just as the client reuses it is a reset
-  // that no middleware could cause: the server never idles sockets out during a run
-  server.keepAliveTimeout = 10 * 60_000
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    res.once('finish', () => { if (res.statusCode >= 500) serverErrors++ })
-  })
-  // no 'clientError' listener: one would replace node:http's own 400/431 answers under test
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    kind,
-    port,
-    url: `http://127.0.0.1:${port}/mcp`,
-    handled: () => handled,
-    serverErrors: () => serverErrors,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
-  }
-}
+// the shared servers and auth context, under the names these suites use
+export { METADATA_URL, createAuthContext, startServer as startSecureServer } from '../helpers.js'
+export type { AuthContext, ServerOptions, TestServer as SecureServer } from '../helpers.js'
 
 // ---- clients -----------------------------------------------------------------------
 

@@ -63,6 +63,14 @@ const TARGETS: Target[] = [
   { text: 'memory: 100k cached tokens, no upstream claims, <= 60 MB RSS over empty (MB)', measured: (m) => get(m, 'memory', 'plain.rssOverMB'), met: (v) => v <= 60 },
 ]
 
+/** The BENCH_* settings of this run, as they would be typed before the command. */
+function settings(): string {
+  return Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_') && name !== 'BENCH_OUT')
+    .map(([name, value]) => `${name}=${value} `)
+    .join('')
+}
+
 function main(): void {
   const header = machine()
   const date = new Date().toISOString()
@@ -85,7 +93,7 @@ function main(): void {
     '',
     `- Date: ${date}`,
     `- Machine: ${header}`,
-    `- Command: \`${QUICK ? 'BENCH_QUICK=1 ' : ''}npm run bench${only.length > 0 ? ` -- ${only.join(' ')}` : ''}\``,
+    `- Command: \`${settings()}npm run bench${only.length > 0 ? ` -- ${only.join(' ')}` : ''}\``,
     '- A shared, noisy machine: every figure is a median of interleaved rounds; compare ratios within one run only.',
     '',
     '## Targets (ratios from this run)',

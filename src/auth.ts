@@ -4,10 +4,10 @@ import type { ServerResponse } from 'node:http'
 import { DEFAULT_CACHE_MAX, TokenCache } from './cache.js'
 import { decodeJsonSegment } from './compact.js'
 import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js'
-import { InvalidTokenError } from './errors.js'
 import {
   DEFAULT_ACCESS_TOKEN_LIFETIME,
   JWTIssuer,
+  acceptedUntilMs,
   signingKeyBytes,
   type Clock,
   type IssueTokenInput,
@@ -82,7 +82,7 @@ export interface FastMcpAuthOptions {
   revocations?: RevocationStore
   /** Called for each accepted request. Errors it throws are ignored. */
   onVerified?: (event: VerifiedEvent) => void
-  /** Called for each refused request, with the precise reason; never the token. */
+  /** Called for each refused request, with the precise reason. Log fields, not the request: its headers hold the token. */
   onRejected?: (event: RejectedEvent) => void
   /** Clock for tests, in milliseconds since the epoch. @default Date.now */
   clock?: Clock
@@ -134,8 +134,9 @@ export interface FastMcpAuth {
   verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims>
   /**
    * Revokes a jti from the next request on, cached or not, until its token would have
-   * expired. Pass `expiresAt` (seconds) when the token is not in the cache; otherwise
-   * the revocation lasts the refresh-token lifetime.
+   * expired. Pass `expiresAt` (the token's `exp`, seconds) when you have it. Without it the
+   * cached `exp` is used, or else the longer of the access and refresh lifetimes; a token
+   * presented meanwhile stretches the revocation to its own `exp`.
    */
   revoke(jti: string, expiresAt?: number): Promise<void>
   /**
@@ -240,13 +241,17 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     verifyToken: async (token, verifyOptions) => {
       const issuer = await verifier.issuer()
       const claims = await issuer.verifyToken(token, verifyOptions)
-      if (revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked')
+      if (revocations.isRevoked(claims.jti)) throw verifier.refuseRevoked(claims)
       return claims
     },
     revoke: async (jti, expiresAt) => {
       if (typeof jti !== 'string' || jti.length === 0) throw new TypeError('revoke: `jti` must be a non-empty string')
-      const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.refreshLifetime
-      await revocations.revoke(jti, (exp + config.clockToleranceSeconds) * 1000)
+      if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+        throw new TypeError('revoke: `expiresAt` must be a number of seconds since the epoch')
+      }
+      // unknown exp: as long as any token minted here lives; a sighting of the token stretches it
+      const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + Math.max(config.accessLifetime, config.refreshLifetime)
+      await revocations.revoke(jti, acceptedUntilMs(exp, config.clockToleranceSeconds))
       cache?.delete(jti)
     },
     protectedResourceMetadata: (metadataOptions) => {
@@ -291,11 +296,14 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
   if (secret === undefined && signingKey === undefined) fail('`secret` (or `signingKey`) is required')
   if (secret !== undefined) {
     if (typeof secret !== 'string' || secret.length === 0) fail('`secret` must be a non-empty string')
-    if (secret.length < MIN_SECRET_LENGTH && options.allowShortSecret !== true) {
-      fail(`\`secret\` is shorter than ${MIN_SECRET_LENGTH} characters, which is guessable offline from any token; ` +
+  }
+  const tooShort = (value: string, name: string): void => {
+    if (value.length < MIN_SECRET_LENGTH && options.allowShortSecret !== true) {
+      fail(`\`${name}\` is shorter than ${MIN_SECRET_LENGTH} characters, which is guessable offline from any token; ` +
         'use a long random secret, or set `allowShortSecret: true` to accept it')
     }
   }
+  if (typeof secret === 'string') tooShort(secret, 'secret')
   if (options.salt !== undefined && typeof options.salt !== 'string') fail('`salt` must be a string')
   const entropy = options.entropy ?? 'low'
   if (entropy !== 'low' && entropy !== 'high') fail('`entropy` must be "low" or "high"')
@@ -303,6 +311,7 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
   if (!Array.isArray(previousSecrets) || previousSecrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     fail('`previousSecrets` must be an array of non-empty strings')
   }
+  previousSecrets.forEach((old, i) => tooShort(old, `previousSecrets[${i}]`))
   if (previousSecrets.length > 0 && secret === undefined) fail('`previousSecrets` needs `secret` (use `previousSigningKeys` with `signingKey`)')
   const previousSigningKeys = options.previousSigningKeys ?? []
   if (!Array.isArray(previousSigningKeys)) fail('`previousSigningKeys` must be an array')
@@ -323,10 +332,14 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     cacheMax = options.cache.max ?? DEFAULT_CACHE_MAX
     if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) fail('`cache.max` must be a whole number, 1 or more')
   }
-  const positive = (value: number | undefined, name: string, fallback: number): number => {
+  const positive = (value: number | undefined, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = value ?? fallback
-    if (!Number.isSafeInteger(v) || v <= 0) fail(`\`${name}\` must be a positive whole number`)
+    if (!Number.isSafeInteger(v) || v <= 0 || v > max) fail(`\`${name}\` must be a whole number from 1 to ${max}`)
     return v
+  }
+  const store = options.revocations
+  if (store !== undefined && (typeof store?.isRevoked !== 'function' || typeof store.revoke !== 'function')) {
+    fail('`revocations` must have `isRevoked(jti)` and `revoke(jti, until)` methods')
   }
   if (options.resourceMetadataUrl !== undefined && !URL.canParse(options.resourceMetadataUrl)) {
     fail('`resourceMetadataUrl` must be an absolute URL')
@@ -351,7 +364,8 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     maxTokenLength: positive(options.maxTokenLength, 'maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH),
     accessLifetime: positive(options.accessTokenLifetimeSeconds, 'accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME),
     refreshLifetime: positive(options.refreshTokenLifetimeSeconds, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME),
-    keyWaitMs: positive(options.keyWaitMs, 'keyWaitMs', 10_000),
+    // setTimeout's longest delay: a longer one would fire at once
+    keyWaitMs: positive(options.keyWaitMs, 'keyWaitMs', 10_000, 2 ** 31 - 1),
     clock: options.clock ?? Date.now,
   }
 }

@@ -1,7 +1,7 @@
 // The verified-token cache: lru-cache keyed by `jti`. It never changes a verdict: an entry
 // answers only for the byte-identical token that was verified, and never past its `exp`.
 import { LRUCache } from 'lru-cache'
-import type { Clock } from './issuer.js'
+import { acceptedUntilMs, type Clock } from './issuer.js'
 import type { FastMcpClaims } from './types.js'
 
 /** The verified claims an entry keeps: its key and what the time rule reads. */
@@ -35,11 +35,11 @@ const MAX_ENTRY_TTL_MS = 3_600_000
 export class TokenCache {
   readonly #entries: LRUCache<string, CachedToken>
   readonly #clock: Clock
-  readonly #toleranceMs: number
+  readonly #toleranceSeconds: number
 
   constructor({ max, clock, toleranceSeconds }: TokenCacheOptions) {
     this.#clock = clock
-    this.#toleranceMs = toleranceSeconds * 1000
+    this.#toleranceSeconds = toleranceSeconds
     // lru-cache measures TTL with `perf.now()`: the same clock as the verifier, read on every
     // check (resolution 0) so an injected clock is never stale
     this.#entries = new LRUCache({ max, ttlResolution: 0, perf: { now: clock } })
@@ -53,7 +53,7 @@ export class TokenCache {
 
   /** Caches a verified token until its `exp` plus tolerance; one with no life left is skipped. */
   set({ token, claims: { jti, exp, nbf } }: CachedToken): void {
-    const ttl = Math.min(Math.floor(exp * 1000 + this.#toleranceMs - this.#clock()), MAX_ENTRY_TTL_MS)
+    const ttl = Math.min(acceptedUntilMs(exp, this.#toleranceSeconds) - this.#clock(), MAX_ENTRY_TTL_MS)
     // lru-cache reads a TTL of 0 as "forever": never store a token without life left
     if (ttl <= 0) return
     // a flat copy: the token is usually a slice of the Authorization header, which it would keep alive

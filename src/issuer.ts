@@ -278,6 +278,15 @@ export function checkTimes(
   return undefined
 }
 
+/**
+ * The first moment, in milliseconds, at which `checkTimes` refuses a token for `exp`:
+ * whole seconds, so a fractional `exp` or tolerance is accepted until the next full second.
+ * Caches and revocations that must outlive acceptance end here, not earlier.
+ */
+export function acceptedUntilMs(exp: number, toleranceSeconds: number): number {
+  return Math.ceil(exp + toleranceSeconds) * 1000
+}
+
 function checkHeader(segment: string): void {
   if (segment === FASTMCP_HEADER) return
   const header = decodeJsonSegment(segment)
@@ -302,7 +311,8 @@ function joseReason(err: unknown): InvalidTokenReason {
 
 /** The bytes of a signing key, or a TypeError naming the option. */
 export function signingKeyBytes(key: SigningKey, name: string): Uint8Array {
-  const bytes = typeof key === 'string' ? new Uint8Array(Buffer.from(key, 'utf8')) : key instanceof Uint8Array ? key : undefined
+  // a copy: a caller that wipes its buffer afterwards must not change the key under us
+  const bytes = typeof key === 'string' ? new Uint8Array(Buffer.from(key, 'utf8')) : key instanceof Uint8Array ? new Uint8Array(key) : undefined
   if (bytes === undefined) throw new TypeError(`\`${name}\` must be a string or a Uint8Array`)
   // HMAC keys shorter than the hash output weaken HS256 (RFC 7518 §3.2); FastMCP's are 44 bytes
   if (bytes.length < 32) throw new TypeError(`\`${name}\` must be at least 32 bytes (use deriveJwtKey)`)

@@ -22,7 +22,10 @@ export interface VerifiedEvent {
   cached: boolean
 }
 
-/** What `onRejected` receives: the precise reason, never the token. */
+/**
+ * What `onRejected` receives: the precise reason (the error never holds the token). The
+ * request is the request itself: its Authorization header holds the token, so log fields.
+ */
 export interface RejectedEvent {
   request: IncomingMessage
   error: FastMcpAuthError

@@ -20,6 +20,9 @@ describe('createFastMcpAuth options', () => {
     ['a relative metadata URL', { secret: VECTOR_SECRET, resourceMetadataUrl: '/.well-known/x' }, /resourceMetadataUrl/],
     ['a non-numeric token cap', { secret: VECTOR_SECRET, maxTokenLength: '8k' as never }, /maxTokenLength/],
     ['a short ready key', { signingKey: 'too-short' }, /signingKey/],
+    ['a short previous secret', { secret: VECTOR_SECRET, previousSecrets: ['hunter2'] }, /previousSecrets\[0\]/],
+    ['a revocation store without its methods', { secret: VECTOR_SECRET, revocations: {} as never }, /revocations/],
+    ['a key wait longer than a timer can wait', { secret: VECTOR_SECRET, keyWaitMs: 2 ** 31 }, /keyWaitMs/],
     ['previous secrets with a ready key', { signingKey: VECTOR_KEY, previousSecrets: ['old-secret-1234'] }, /previousSecrets/],
     ['a short previous key next to a secret (not a 503 after the derivation)', { secret: VECTOR_SECRET, previousSigningKeys: ['short'] }, /previousSigningKeys\[0\]/],
   ]
@@ -44,6 +47,13 @@ describe('createFastMcpAuth options', () => {
     const auth = create({ signingKey: VECTOR_KEY })
     for (const bad of ['a b', 'say"hi"', 'back\\slash', '', 'tab\t']) assert.throws(() => auth.requireScopes(bad), TypeError, bad)
     assert.equal(typeof auth.requireScopes('notes:write', '写'), 'function')
+  })
+
+  test('keeps its own copy of a ready key: wiping the caller\'s buffer changes nothing', async () => {
+    const key = new Uint8Array(Buffer.from(VECTOR_KEY))
+    const auth = create({ signingKey: key })
+    key.fill(0)
+    assert.equal((await auth.verifyToken(vector('access-basic').token)).jti, 'jti-0001-public')
   })
 
   test('accepts a short secret only with allowShortSecret', async () => {

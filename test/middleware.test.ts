@@ -213,6 +213,41 @@ describe('requireFastMcpToken cache', () => {
     assert.equal(res.body.error_description, 'The token has been revoked')
   })
 
+  test('a revocation lasts as long as the token is accepted, fractional exp and tolerance included', async () => {
+    const fractional = createAuthContext({ clockToleranceSeconds: 0.5 })
+    const s = await startServer('http', [fractional.auth.requireFastMcpToken])
+    try {
+      const exp = NOW + 60
+      const token = signToken(claims({ jti: 'revoke-fraction', exp }))
+      assert.equal((await get(s.url, `Bearer ${token}`)).status, 200)
+      await fractional.auth.revoke('revoke-fraction', exp)
+      // accepted, were it not revoked, until the whole second after exp + 0.5 s
+      fractional.clock.set(exp * 1000 + 700)
+      const res = await get(s.url, `Bearer ${token}`)
+      assert.equal(res.status, 401)
+      assert.equal(res.body.error_description, 'The token has been revoked')
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('a revocation without exp is stretched to the token\'s own exp when the token shows up', async () => {
+    const ctx = createAuthContext({ accessTokenLifetimeSeconds: 60, refreshTokenLifetimeSeconds: 120 })
+    const s = await startServer('http', [ctx.auth.requireFastMcpToken])
+    try {
+      // a token from elsewhere, living far longer than anything minted here
+      const token = signToken(claims({ jti: 'revoke-long', exp: NOW + 86_400 }))
+      await ctx.auth.revoke('revoke-long')
+      assert.equal((await get(s.url, `Bearer ${token}`)).status, 401)
+      ctx.clock.advance(3_600_000) // well past the 120 s the revocation first got
+      const res = await get(s.url, `Bearer ${token}`)
+      assert.equal(res.status, 401)
+      assert.equal(res.body.error_description, 'The token has been revoked')
+    } finally {
+      await s.close()
+    }
+  })
+
   test('with the cache off every request is verified in full, same verdicts', async () => {
     const off = setup({ cache: false })
     const s = await startServer('http', [off.auth.requireFastMcpToken])

@@ -238,12 +238,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       res.end(json)
       return body
     },
-    verifyToken: async (token, verifyOptions) => {
-      const issuer = await verifier.issuer()
-      const claims = await issuer.verifyToken(token, verifyOptions)
-      if (revocations.isRevoked(claims.jti)) throw verifier.refuseRevoked(claims)
-      return claims
-    },
+    verifyToken: (token, verifyOptions) => verifier.verifyToken(token, verifyOptions),
     revoke: async (jti, expiresAt) => {
       if (typeof jti !== 'string' || jti.length === 0) throw new TypeError('revoke: `jti` must be a non-empty string')
       if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {

@@ -2,7 +2,7 @@
 // revoked), then full verification by JWTIssuer, then a frozen AuthInfo for `req.auth`.
 import { TokenCache } from './cache.js'
 import { InvalidTokenError, KeyUnavailableError } from './errors.js'
-import { acceptedUntilMs, checkTimes, type Clock, type JWTIssuer } from './issuer.js'
+import { acceptedUntilMs, checkTimes, type Clock, type JWTIssuer, type VerifyTokenOptions } from './issuer.js'
 import type { RevocationStore } from './revocation.js'
 import { parseScopes, type AuthInfo, type FastMcpAuthExtra, type FastMcpClaims } from './types.js'
 
@@ -55,7 +55,7 @@ export class AccessTokenVerifier {
     if (entry === undefined) return undefined
     const reason = checkTimes(entry.claims.exp, entry.claims.nbf, this.#options.clock(), this.#options.toleranceSeconds)
     if (reason !== undefined) throw new InvalidTokenError(reason)
-    if (this.#options.revocations.isRevoked(jti)) throw this.refuseRevoked(entry.claims)
+    if (this.#options.revocations.isRevoked(jti)) throw this.#refuseRevoked(entry.claims)
     const recent = this.#recent.get(entry.token)
     if (recent !== undefined) return recent
     // the very bytes jose verified, decoded as jose decodes them: these are the verified claims
@@ -75,8 +75,7 @@ export class AccessTokenVerifier {
   }
 
   async #verify(issuer: JWTIssuer, token: string, key: number): Promise<VerifiedAccessToken> {
-    const claims = await issuer.verifyCheckedToken(token, key, { expectedTokenUse: 'access' })
-    if (this.#options.revocations.isRevoked(claims.jti)) throw this.refuseRevoked(claims)
+    const claims = this.#unlessRevoked(await issuer.verifyCheckedToken(token, key, { expectedTokenUse: 'access' }))
     const auth = toAuthInfo(token, claims)
     const cache = this.#options.cache
     if (cache === undefined) return { auth, claims, cached: false }
@@ -97,11 +96,22 @@ export class AccessTokenVerifier {
     return verified
   }
 
+  /** Any FastMCP token (access or refresh unless told), revocations included: `auth.verifyToken`. */
+  async verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
+    const issuer = await this.issuer()
+    return this.#unlessRevoked(await issuer.verifyToken(token, options))
+  }
+
+  #unlessRevoked(claims: FastMcpClaims): FastMcpClaims {
+    if (this.#options.revocations.isRevoked(claims.jti)) throw this.#refuseRevoked(claims)
+    return claims
+  }
+
   /**
    * The refusal for a verified token whose jti is revoked. Now that its `exp` is known, the
    * revocation is stretched to last as long as the token could be accepted.
    */
-  refuseRevoked(claims: { jti: string; exp: number }): InvalidTokenError {
+  #refuseRevoked(claims: { jti: string; exp: number }): InvalidTokenError {
     try {
       void Promise.resolve(this.#options.revocations.revoke(claims.jti, acceptedUntilMs(claims.exp, this.#options.toleranceSeconds))).catch(() => {})
     } catch {

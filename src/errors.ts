@@ -34,9 +34,10 @@ export type InvalidTokenReason =
   | 'refresh_token'
   | 'not_refresh_token'
   | 'revoked'
+  | 'lifetime_exceeded'
 
 export type InsufficientScopeReason = 'insufficient_scope'
-export type UnavailableReason = 'key_unavailable'
+export type UnavailableReason = 'key_unavailable' | 'store_unavailable'
 
 export type FastMcpAuthErrorReason =
   | MissingTokenReason
@@ -69,8 +70,10 @@ const DESCRIPTIONS: Record<FastMcpAuthErrorReason, string> = {
   refresh_token: 'A refresh token cannot be used as an access token',
   not_refresh_token: 'The token is not a refresh token',
   revoked: 'The token has been revoked',
+  lifetime_exceeded: 'The token expires further ahead than this server accepts',
   insufficient_scope: 'The token lacks a required scope',
   key_unavailable: 'The server cannot verify tokens yet',
+  store_unavailable: 'The token store is unreachable; try again shortly',
 }
 
 /** Expected and actual values of a mismatched claim, for diagnostics only (never sent). */
@@ -229,16 +232,30 @@ export class InsufficientScopeError extends FastMcpAuthError {
   }
 }
 
-/** The signing key is not available (derivation failed or is still running). 503. */
-export class KeyUnavailableError extends FastMcpAuthError {
+/** The server cannot decide now (no key yet, store unreachable). 503 with `Retry-After`. */
+abstract class UnavailableError extends FastMcpAuthError {
   readonly status = 503
   readonly code = 'temporarily_unavailable' as const
   declare readonly reason: UnavailableReason
-  constructor() {
-    super('key_unavailable')
-  }
 
   override get headers(): Record<string, string> {
     return { 'retry-after': '5' }
+  }
+}
+
+/** The signing key is not available (derivation failed or is still running). 503. */
+export class KeyUnavailableError extends UnavailableError {
+  constructor() {
+    super('key_unavailable')
+  }
+}
+
+/**
+ * The shared token store is unreachable (or has been for longer than `maxStalenessMs`).
+ * 503. A `revoke()` that rejects with it has taken effect locally and keeps retrying.
+ */
+export class StoreUnavailableError extends UnavailableError {
+  constructor() {
+    super('store_unavailable')
   }
 }

@@ -1,6 +1,8 @@
 // `npm start`: the example MCP server on 127.0.0.1, protected by requireFastMcpToken.
 // FASTMCP_JWT_SECRET, FASTMCP_JWT_SALT, FASTMCP_ENTROPY, FASTMCP_ISSUER and FASTMCP_AUDIENCE
 // point it at a real FastMCP deployment; without a secret it runs on a development one.
+import http from 'node:http'
+import { protectedResourceMetadataUrl } from '../src/index.js'
 import { DEMO_CLIENT, SCOPES, createExampleApp } from './app.js'
 
 const DEV_SECRET = 'fastmcp-auth-express-development-secret'
@@ -10,16 +12,19 @@ const base = `http://${host}:${port}`
 
 const secret = process.env.FASTMCP_JWT_SECRET || DEV_SECRET
 const entropy = process.env.FASTMCP_ENTROPY === 'high' ? 'high' : 'low'
-const { app, auth } = createExampleApp({
-  secret,
-  salt: process.env.FASTMCP_JWT_SALT || undefined,
-  entropy,
-  // FastMCP's issuer is its base URL as pydantic prints it: a bare origin ends in "/"
-  issuer: process.env.FASTMCP_ISSUER || `${base}/`,
-  audience: process.env.FASTMCP_AUDIENCE || `${base}/mcp`,
-})
+// FastMCP's issuer is its base URL as pydantic prints it: a bare origin ends in "/"
+const issuer = process.env.FASTMCP_ISSUER || `${base}/`
+const audience = process.env.FASTMCP_AUDIENCE || `${base}/mcp`
+const { app, auth } = createExampleApp({ secret, salt: process.env.FASTMCP_JWT_SALT || undefined, entropy, issuer, audience })
 
-const server = app.listen(port, host, async () => {
+const server = http.createServer(app)
+// Express 5 hands a listen error to the callback; listen ourselves so it can never pass for success
+server.once('error', (err: NodeJS.ErrnoException) => {
+  const why = err.code === 'EADDRINUSE' ? `port ${port} is already in use (set PORT to another one)` : err.message
+  console.error(`fastmcp-auth-express example: cannot listen on ${host}:${port}: ${why}`)
+  process.exit(1)
+})
+server.listen(port, host, async () => {
   if (secret === DEV_SECRET) {
     console.warn([
       '',
@@ -32,7 +37,7 @@ const server = app.listen(port, host, async () => {
   }
   const { token } = await auth.issueAccessToken({ clientId: DEMO_CLIENT.id, scopes: [...SCOPES] })
   const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } })
-  console.log(`MCP server on ${base}/mcp (metadata: ${base}/.well-known/oauth-protected-resource/mcp)`)
+  console.log(`MCP server on ${base}/mcp (audience ${audience}; metadata: ${URL.canParse(audience) ? protectedResourceMetadataUrl(audience) : 'none'})`)
   console.log(`\nA ready access token (1 hour, scopes ${SCOPES.join(' ')}):\n\n${token}\n`)
   console.log('Call the whoami tool with it:\n')
   console.log(`curl -s ${base}/mcp -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '${call}'\n`)

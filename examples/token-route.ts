@@ -14,7 +14,8 @@ app.post('/token', express.urlencoded({ extended: false }), async (_req, res, ne
   }
 })
 
-app.post('/admin/revoke/:jti', async (req, res) => {
+// an admin route: only tokens with the admin scope may revoke
+app.post('/admin/revoke/:jti', auth.requireFastMcpToken, auth.requireScopes('admin'), async (req, res) => {
   await auth.revoke(req.params.jti) // refused from the next request on, cached or not
   res.sendStatus(204)
 })

@@ -6,6 +6,7 @@ import { decodeJsonSegment } from './compact.js'
 import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js'
 import {
   DEFAULT_ACCESS_TOKEN_LIFETIME,
+  DEFAULT_MAX_TOKEN_LIFETIME,
   JWTIssuer,
   acceptedUntilMs,
   signingKeyBytes,
@@ -64,6 +65,16 @@ export interface FastMcpAuthOptions {
   audience: string
   /** Leeway for `exp` and `nbf`, in seconds. @default 0 */
   clockToleranceSeconds?: number
+  /**
+   * Longest life a token may have left, in seconds: a token whose `exp` lies further ahead
+   * is refused (401 `invalid_token`, reason `lifetime_exceeded`), and a revocation of an
+   * unknown token lasts this long, so it covers every token the package can still accept.
+   * FastMCP mints year-long access tokens when the upstream gives no expiry.
+   * @default 34560000 (400 days)
+   */
+  maxTokenLifetimeSeconds?: number
+  /** Mint with FastMCP's pre-3.4 header `{"alg":"HS256","typ":"JWT"}`. @default false (3.4+'s `{"typ":"JWT","alg":"HS256"}`) */
+  legacyHeader?: boolean
   /** The verified-token cache: `{ max }` entries, or `false` for none. @default { max: 5000 } */
   cache?: { max?: number } | false
   /** Longest token accepted, in characters; longer is 401 `invalid_token`. @default 8192 */
@@ -130,13 +141,17 @@ export interface FastMcpAuth {
   issueTokenResponse(input: TokenResponseInput): Promise<TokenResponse>
   /** Sends that body with `Cache-Control: no-store` and `Pragma: no-cache`. */
   sendTokenResponse(res: ServerResponse, input: TokenResponseInput): Promise<TokenResponse>
-  /** Verifies any FastMCP token (access or refresh unless told), revocations included. */
+  /**
+   * Verifies a FastMCP token, revocations included: an access token unless
+   * `expectedTokenUse` says `'refresh'` or `'any'` (FastMCP's `verify_token` default).
+   * @throws InvalidTokenError, KeyUnavailableError
+   */
   verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims>
   /**
    * Revokes a jti from the next request on, cached or not, until its token would have
    * expired. Pass `expiresAt` (the token's `exp`, seconds) when you have it. Without it the
-   * cached `exp` is used, or else the longer of the access and refresh lifetimes; a token
-   * presented meanwhile stretches the revocation to its own `exp`.
+   * cached `exp` is used, or else `maxTokenLifetimeSeconds` from now, which outlasts every
+   * token the package still accepts.
    */
   revoke(jti: string, expiresAt?: number): Promise<void>
   /**
@@ -245,7 +260,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
         throw new TypeError('revoke: `expiresAt` must be a number of seconds since the epoch')
       }
       // unknown exp: as long as any token minted here lives; a sighting of the token stretches it
-      const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + Math.max(config.accessLifetime, config.refreshLifetime)
+      const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.maxTokenLifetime
       await revocations.revoke(jti, acceptedUntilMs(exp, config.clockToleranceSeconds))
       cache?.delete(jti)
     },
@@ -276,6 +291,8 @@ interface ResolvedConfig {
   maxTokenLength: number
   accessLifetime: number
   refreshLifetime: number
+  maxTokenLifetime: number
+  legacyHeader: boolean
   keyWaitMs: number
   clock: Clock
 }
@@ -344,6 +361,10 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
   for (const name of ['onVerified', 'onRejected', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(`\`${name}\` must be a function`)
   }
+  const maxTokenLifetime = positive(options.maxTokenLifetimeSeconds, 'maxTokenLifetimeSeconds', DEFAULT_MAX_TOKEN_LIFETIME)
+  const lifetime = (value: number | undefined, name: string, fallback: number): number =>
+    positive(value, name, Math.min(fallback, maxTokenLifetime), maxTokenLifetime)
+  if (options.legacyHeader !== undefined && typeof options.legacyHeader !== 'boolean') fail('`legacyHeader` must be a boolean')
   return {
     secret,
     signingKey,
@@ -357,8 +378,10 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     clockToleranceSeconds: tolerance,
     cacheMax,
     maxTokenLength: positive(options.maxTokenLength, 'maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH),
-    accessLifetime: positive(options.accessTokenLifetimeSeconds, 'accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME),
-    refreshLifetime: positive(options.refreshTokenLifetimeSeconds, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME),
+    accessLifetime: lifetime(options.accessTokenLifetimeSeconds, 'accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME),
+    refreshLifetime: lifetime(options.refreshTokenLifetimeSeconds, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME),
+    maxTokenLifetime,
+    legacyHeader: options.legacyHeader === true,
     // setTimeout's longest delay: a longer one would fire at once
     keyWaitMs: positive(options.keyWaitMs, 'keyWaitMs', 10_000, 2 ** 31 - 1),
     clock: options.clock ?? Date.now,
@@ -373,6 +396,8 @@ function buildIssuer(config: ResolvedConfig): Promise<JWTIssuer> {
       signingKey,
       previousSigningKeys,
       clockToleranceSeconds: config.clockToleranceSeconds,
+      maxTokenLifetimeSeconds: config.maxTokenLifetime,
+      legacyHeader: config.legacyHeader,
       clock: config.clock,
     })
   if (config.signingKey !== undefined) {

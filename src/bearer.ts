@@ -13,6 +13,8 @@ export interface BearerSources {
   url: string | undefined
   /** A body some earlier middleware already parsed; never read from the stream here. */
   body: unknown
+  /** The request's Content-Type: only a form body can carry a token (RFC 6750 §2.2). */
+  contentType: string | undefined
 }
 
 /** Default cap on a token's length, in characters (8 KiB). */
@@ -38,7 +40,7 @@ export function readBearerToken(sources: BearerSources, maxTokenLength = DEFAULT
  */
 export function readBearerCredential(sources: BearerSources, maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): string {
   if (sources.authorizationCount > 1) throw new InvalidRequestError('multiple_headers')
-  const elsewhere = hasQueryToken(sources.url) || hasBodyToken(sources.body)
+  const elsewhere = hasQueryToken(sources.url) || hasBodyToken(sources.body, sources.contentType)
   const header = trimSpaces(sources.authorization)
   if (!header) {
     if (elsewhere) throw new InvalidRequestError('unsupported_method')
@@ -53,6 +55,8 @@ export function readBearerCredential(sources: BearerSources, maxTokenLength = DE
   }
   if (elsewhere) throw new InvalidRequestError('multiple_methods')
   const token = space === -1 ? '' : trimSpaces(header.slice(space + 1))
+  // `Bearer` with nothing after it is no credential: a 401 starts a client's OAuth discovery
+  if (token.length === 0) throw new MissingTokenError()
   if (token.length > maxTokenLength) throw new InvalidTokenError('too_large')
   return token
 }
@@ -82,6 +86,15 @@ function hasQueryToken(url: string | undefined): boolean {
   return new URLSearchParams(query).has('access_token')
 }
 
-function hasBodyToken(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && Object.hasOwn(body, 'access_token')
+// RFC 6750 §2.2: the body method exists only for application/x-www-form-urlencoded; a JSON
+// member named access_token is an ordinary field
+function hasBodyToken(body: unknown, contentType: string | undefined): boolean {
+  return typeof body === 'object' && body !== null && Object.hasOwn(body, 'access_token') && isFormContentType(contentType)
+}
+
+function isFormContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  const semicolon = contentType.indexOf(';')
+  const mediaType = trimSpaces(semicolon === -1 ? contentType : contentType.slice(0, semicolon))
+  return mediaType.toLowerCase() === 'application/x-www-form-urlencoded'
 }

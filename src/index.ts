@@ -1,7 +1,7 @@
 // The public surface, nothing else.
 export { DEFAULT_SALT, DERIVED_KEY_LENGTH, KDF_ITERATIONS, deriveJwtKey } from './keys.js'
 export type { DeriveJwtKeyInput, HighEntropyKeyInput, LowEntropyKeyInput } from './keys.js'
-export { DEFAULT_ACCESS_TOKEN_LIFETIME, JWTIssuer } from './issuer.js'
+export { DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer, RESERVED_CLAIMS } from './issuer.js'
 export type {
   Clock,
   ExpectedTokenUse,
@@ -19,6 +19,7 @@ export {
   InvalidTokenError,
   KeyUnavailableError,
   MissingTokenError,
+  StoreUnavailableError,
   formatChallenge,
 } from './errors.js'
 export type {

@@ -24,6 +24,19 @@ export interface JWTIssuerOptions {
   previousSigningKeys?: readonly SigningKey[]
   /** Leeway for the `exp` and `nbf` checks, in seconds. @default 0 */
   clockToleranceSeconds?: number
+  /**
+   * Longest life a token may have left, in seconds: one whose `exp` lies further ahead than
+   * now plus this (plus the tolerance) is refused as `lifetime_exceeded`, and minting longer
+   * tokens throws. It bounds how long a revocation must be remembered.
+   * @default 34560000 (400 days)
+   */
+  maxTokenLifetimeSeconds?: number
+  /**
+   * Mint with the header FastMCP wrote before 3.4 (authlib), `{"alg":"HS256","typ":"JWT"}`,
+   * instead of 3.4+'s (joserfc) `{"typ":"JWT","alg":"HS256"}`. Both verify either way.
+   * @default false
+   */
+  legacyHeader?: boolean
   /** Clock for tests, in milliseconds since the epoch. @default Date.now */
   clock?: Clock
 }
@@ -35,6 +48,14 @@ export interface IssueTokenInput {
   jti?: string
   /** Copied into `upstream_claims` when non-empty. Signed, not encrypted. */
   upstreamClaims?: { [key: string]: JsonValue } | undefined
+  /** The `sub` claim (FastMCP 3.4+ `subject`): who the token speaks for. */
+  subject?: string | undefined
+  /**
+   * Extra top-level claims, written after `sub` (FastMCP 3.4+ `extra_claims`). They may
+   * not name a claim this package writes or checks (`RESERVED_CLAIMS`): FastMCP would let
+   * them overwrite it; this throws a TypeError instead.
+   */
+  extraClaims?: { [claim: string]: JsonValue } | undefined
 }
 
 export interface IssueAccessTokenInput extends IssueTokenInput {
@@ -47,19 +68,32 @@ export interface IssueRefreshTokenInput extends IssueTokenInput {
   expiresIn: number
 }
 
-/** `access` refuses refresh tokens, `refresh` requires one; `any` is FastMCP's meaning. */
+/**
+ * `access` refuses refresh tokens, `refresh` requires one (FastMCP 3.x `expected_token_use`;
+ * a missing `token_use` reads as "access"); `any` accepts both.
+ */
 export type ExpectedTokenUse = 'access' | 'refresh' | 'any'
 
 export interface VerifyTokenOptions {
-  /** @default 'any' */
+  /** @default 'access', as FastMCP's `verify_token` since 3.x */
   expectedTokenUse?: ExpectedTokenUse
 }
+
+/** Claims the package writes or checks: `extraClaims` may not name them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'aud', 'client_id', 'scope', 'exp', 'iat', 'nbf', 'jti', 'sub', 'token_use', 'upstream_claims',
+])
+
+/** Default bound on a token's remaining life, seconds: 400 days. */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 400 * 24 * 3600
 
 /** Default lifetime of an access token, seconds (FastMCP's). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 
-/** base64url of `{"alg":"HS256","typ":"JWT"}`: the only header FastMCP writes. */
-const FASTMCP_HEADER = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
+/** base64url of `{"typ":"JWT","alg":"HS256"}`: the header FastMCP 3.4+ (joserfc) writes. */
+const FASTMCP_HEADER = Buffer.from('{"typ":"JWT","alg":"HS256"}').toString('base64url')
+/** base64url of `{"alg":"HS256","typ":"JWT"}`: the header FastMCP before 3.4 (authlib) wrote. */
+const FASTMCP_LEGACY_HEADER = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
 const SIGNATURE_LENGTH = 43 // base64url of 32 bytes, no padding
 
 /**
@@ -76,6 +110,9 @@ export class JWTIssuer {
   readonly issuer: string
   readonly audience: string
   readonly clockToleranceSeconds: number
+  /** Seconds; see `JWTIssuerOptions.maxTokenLifetimeSeconds`. */
+  readonly maxTokenLifetimeSeconds: number
+  readonly #header: string
   readonly #clock: Clock
   readonly #keyMaterial: Uint8Array[]
   /** node:crypto keys, signing key first: minting and the cheap signature check. */
@@ -93,6 +130,8 @@ export class JWTIssuer {
       throw new TypeError('JWTIssuer: `clock` must be a function returning milliseconds')
     }
     this.#clock = options.clock ?? Date.now
+    this.maxTokenLifetimeSeconds = checkLifetimeBound(options.maxTokenLifetimeSeconds)
+    this.#header = options.legacyHeader === true ? FASTMCP_LEGACY_HEADER : FASTMCP_HEADER
     const previous = options.previousSigningKeys ?? []
     if (!Array.isArray(previous)) throw new TypeError('JWTIssuer: `previousSigningKeys` must be an array')
     this.#keyMaterial = [
@@ -123,12 +162,12 @@ export class JWTIssuer {
 
   /**
    * Verifies a token: HS256 only, signature, `exp` (required), `nbf`, `iss` and `aud`
-   * as exact strings, and the types of FastMCP's claims. Refresh tokens pass unless
-   * `expectedTokenUse` says otherwise, as in FastMCP.
+   * as exact strings, the types of FastMCP's claims, the lifetime bound, and the token use:
+   * an access token unless `expectedTokenUse` says otherwise, as FastMCP's `verify_token`.
    *
    * @throws InvalidTokenError whose `reason` says why.
    * @example
-   * const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' })
+   * const claims = await issuer.verifyToken(refreshToken, { expectedTokenUse: 'refresh' })
    */
   async verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
     return this.verifyCheckedToken(token, this.checkSignature(token), options)
@@ -171,7 +210,7 @@ export class JWTIssuer {
     } catch (err) {
       throw new InvalidTokenError(joseReason(err))
     }
-    return this.#checkClaims(payload, nowMs, options?.expectedTokenUse ?? 'any')
+    return this.#checkClaims(payload, nowMs, options?.expectedTokenUse ?? 'access')
   }
 
   /**
@@ -195,9 +234,15 @@ export class JWTIssuer {
     if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('invalid_claim')
     if (typeof clientId !== 'string') throw new InvalidTokenError('invalid_claim')
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('invalid_claim')
-    if (tokenUse !== undefined && tokenUse !== 'refresh') throw new InvalidTokenError('invalid_claim')
+    // FastMCP reads a missing token_use as "access"; any other value is neither kind
+    if (tokenUse !== undefined && tokenUse !== 'refresh' && tokenUse !== 'access') throw new InvalidTokenError('invalid_claim')
     if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
       throw new InvalidTokenError('invalid_claim')
+    }
+    if (payload.sub !== undefined && typeof payload.sub !== 'string') throw new InvalidTokenError('invalid_claim')
+    // last, so a token refused for its issuer or audience keeps FastMCP's reason
+    if (exp > Math.floor(nowMs / 1000) + this.maxTokenLifetimeSeconds + this.clockToleranceSeconds) {
+      throw new InvalidTokenError('lifetime_exceeded')
     }
     if (expectedTokenUse === 'access' && tokenUse === 'refresh') throw new InvalidTokenError('refresh_token')
     if (expectedTokenUse === 'refresh' && tokenUse !== 'refresh') throw new InvalidTokenError('not_refresh_token')
@@ -214,15 +259,21 @@ export class JWTIssuer {
     const clientId = requireString(input.clientId, 'clientId', true)
     const scopes = checkScopes(input.scopes)
     const jti = input.jti === undefined ? randomUUID() : requireString(input.jti, 'jti')
-    if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
-      throw new TypeError('issue: `expiresIn` must be a positive whole number of seconds')
+    if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0 || expiresIn > this.maxTokenLifetimeSeconds) {
+      throw new TypeError(`issue: \`expiresIn\` must be a whole number of seconds from 1 to maxTokenLifetimeSeconds (${this.maxTokenLifetimeSeconds})`)
     }
     const upstream = input.upstreamClaims
-    if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
-      throw new TypeError('issue: `upstreamClaims` must be a plain object')
+    if (upstream !== undefined && !isPlainObject(upstream)) throw new TypeError('issue: `upstreamClaims` must be a plain object')
+    const subject = input.subject === undefined ? undefined : requireString(input.subject, 'subject')
+    const extra = input.extraClaims
+    if (extra !== undefined) {
+      if (!isPlainObject(extra)) throw new TypeError('issue: `extraClaims` must be a plain object')
+      const reserved = Object.keys(extra).find((name) => RESERVED_CLAIMS.has(name))
+      if (reserved !== undefined) throw new TypeError(`issue: \`extraClaims\` may not set \`${reserved}\`, a claim this package writes or checks`)
     }
     const iat = Math.floor(this.#clock() / 1000)
-    // key order is FastMCP's: iss, aud, client_id, scope, exp, iat, jti, token_use, upstream_claims
+    // key order is FastMCP's: iss, aud, client_id, scope, exp, iat, jti, sub, extra claims,
+    // token_use, upstream_claims
     const payload: Record<string, unknown> = {
       iss: this.issuer,
       aud: this.audience,
@@ -232,9 +283,11 @@ export class JWTIssuer {
       iat,
       jti,
     }
+    if (subject !== undefined) payload.sub = subject
+    if (extra !== undefined) Object.assign(payload, extra)
     if (refresh) payload.token_use = 'refresh'
     if (upstream !== undefined && Object.keys(upstream).length > 0) payload.upstream_claims = upstream
-    const signingInput = `${FASTMCP_HEADER}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`
+    const signingInput = `${this.#header}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`
     return `${signingInput}.${createHmac('sha256', this.#hmacKeys[0]!).update(signingInput).digest('base64url')}`
   }
 
@@ -288,7 +341,8 @@ export function acceptedUntilMs(exp: number, toleranceSeconds: number): number {
 }
 
 function checkHeader(segment: string): void {
-  if (segment === FASTMCP_HEADER) return
+  // both generations of FastMCP's header skip the decode
+  if (segment === FASTMCP_HEADER || segment === FASTMCP_LEGACY_HEADER) return
   const header = decodeJsonSegment(segment)
   if (!('alg' in header)) throw new InvalidTokenError('missing_algorithm')
   // exact, case-sensitive: "hs256", "none", "HS512", "RS256" are all refused before any HMAC
@@ -334,12 +388,25 @@ function checkTolerance(value: unknown): number {
   return value
 }
 
+function checkLifetimeBound(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_TOKEN_LIFETIME
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError('`maxTokenLifetimeSeconds` must be a whole number of seconds, 1 or more')
+  }
+  return value
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
 function checkScopes(scopes: unknown): readonly string[] {
   if (!Array.isArray(scopes)) throw new TypeError('issue: `scopes` must be an array of strings')
   scopes.forEach((scope, i) => {
     if (typeof scope !== 'string') throw new TypeError(`issue: \`scopes[${i}]\` must be a string`)
-    // the claim joins scopes with one space: a space inside one would grant two
-    if (/\s/.test(scope)) throw new TypeError(`issue: \`scopes[${i}]\` contains whitespace; pass each scope as its own item`)
+    // the claim joins scopes with one space, and FastMCP splits it with Python's str.split(),
+    // which also splits on Unicode whitespace and \x1c-\x1f: any of them would grant two scopes
+    if (/[\s\x1c-\x1f\x85]/.test(scope)) throw new TypeError(`issue: \`scopes[${i}]\` contains whitespace; pass each scope as its own item`)
   })
   return scopes as readonly string[]
 }

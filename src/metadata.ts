@@ -26,8 +26,9 @@ export interface ProtectedResourceMetadata {
 }
 
 /**
- * RFC 9728 §3.1: the well-known path inserted between the resource's origin and path:
- * `https://host/mcp` -> `https://host/.well-known/oauth-protected-resource/mcp`.
+ * RFC 9728 §3.1: the well-known path inserted between the resource's origin and path, a
+ * terminating `/` of the path dropped and the query kept:
+ * `https://host/mcp/?t=a` -> `https://host/.well-known/oauth-protected-resource/mcp?t=a`.
  *
  * @example
  * protectedResourceMetadataUrl('https://mcp.example.com/mcp')
@@ -35,8 +36,12 @@ export interface ProtectedResourceMetadata {
  */
 export function protectedResourceMetadataUrl(resource: string): string {
   const url = new URL(resource)
-  const path = url.pathname === '/' ? '' : url.pathname
-  return `${url.origin}${WELL_KNOWN}${path}`
+  return `${url.origin}${WELL_KNOWN}${insertedPath(url.pathname)}${url.search}`
+}
+
+// the resource path as RFC 9728 §3.1 inserts it: "/" is nothing, a terminating "/" goes
+function insertedPath(pathname: string): string {
+  return pathname.endsWith('/') ? pathname.slice(0, -1) : pathname
 }
 
 /** Builds the document, refusing option values that are not what RFC 9728 allows. */
@@ -71,7 +76,8 @@ export function buildProtectedResourceMetadata(
  */
 export function createProtectedResourceMetadataHandler(doc: ProtectedResourceMetadata): FastMcpMiddleware {
   const servedPath = new URL(protectedResourceMetadataUrl(doc.resource)).pathname
-  const paths = new Set([servedPath, WELL_KNOWN])
+  // the advertised URL, and the spelling with the resource's own terminating slash
+  const paths = new Set([servedPath, `${WELL_KNOWN}${new URL(doc.resource).pathname}`, WELL_KNOWN])
   const body = JSON.stringify(doc)
   return function protectedResourceMetadata(req, res, next) {
     const url = req.url ?? ''

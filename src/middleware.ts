@@ -2,7 +2,7 @@
 // node:http's request and response alone, so Express 4, Express 5, Connect and a bare
 // http.createServer all work. Errors flow to one place that writes the response.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { checkBearerToken, readBearerCredential } from './bearer.js'
+import { checkBearerToken, readBearerCredential, type BearerSources } from './bearer.js'
 import { FastMcpAuthError, InsufficientScopeError, InvalidTokenError } from './errors.js'
 import type { AuthInfo, FastMcpClaims, RequestWithAuth } from './types.js'
 import type { AccessTokenVerifier, VerifiedAccessToken } from './verifier.js'
@@ -56,7 +56,7 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
 
   return function requireFastMcpToken(req, res, next) {
     // CORS preflights carry no credentials; a 401 there breaks browser-based MCP clients
-    if (req.method === 'OPTIONS') return next()
+    if (isCorsPreflight(req)) return next()
     let hit: VerifiedAccessToken | undefined
     let pending: Promise<VerifiedAccessToken> | undefined
     try {
@@ -83,7 +83,7 @@ export function createRequireScopes(
   scopes: readonly string[],
 ): FastMcpMiddleware {
   return function requireScopes(req, res, next) {
-    if (req.method === 'OPTIONS') return next()
+    if (isCorsPreflight(req)) return next()
     const granted = (req as RequestWithAuth).auth?.scopes
     if (granted === undefined) {
       // chained without requireFastMcpToken before it: fail closed
@@ -125,12 +125,22 @@ function rejectRequest(
   sendAuthError(res, error)
 }
 
-function readSources(req: IncomingMessage) {
+/**
+ * A CORS preflight (Fetch standard): an OPTIONS with both `Origin` and
+ * `Access-Control-Request-Method`. It carries no credentials by design; any other OPTIONS
+ * is an ordinary request to the resource (RFC 9110 §9.3.7) and is authenticated.
+ */
+export function isCorsPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined
+}
+
+function readSources(req: IncomingMessage): BearerSources {
   return {
     authorization: req.headers.authorization,
     authorizationCount: countAuthorizationHeaders(req.rawHeaders),
     url: req.url,
     body: (req as { body?: unknown }).body,
+    contentType: req.headers['content-type'],
   }
 }
 

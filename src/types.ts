@@ -24,8 +24,10 @@ export interface FastMcpClaims {
   nbf?: number
   /** Token id: the cache and revocation key. */
   jti: string
-  /** `"refresh"` on refresh tokens; absent on access tokens. */
-  token_use?: 'refresh'
+  /** `"refresh"` on refresh tokens; absent (or `"access"`) on access tokens. */
+  token_use?: 'refresh' | 'access'
+  /** Subject (FastMCP 3.4+ `subject`), when minted with one. */
+  sub?: string
   /** Claims FastMCP copied from the upstream identity provider. Signed, not encrypted. */
   upstream_claims?: { [key: string]: JsonValue }
   [claim: string]: unknown
@@ -54,6 +56,8 @@ export interface FastMcpAuthExtra {
   claims: FastMcpClaims
   jti: string
   iat?: number
+  /** The token's `sub` (FastMCP 3.4+ `subject`), when it has one. */
+  sub?: string
   upstreamClaims?: { [key: string]: JsonValue }
 }
 

@@ -179,6 +179,7 @@ export function toAuthInfo(token: string, claims: FastMcpClaims): AuthInfo {
   const extra: FastMcpAuthExtra = { claims, jti: claims.jti }
   if (claims.iat !== undefined) extra.iat = claims.iat
   if (claims.upstream_claims !== undefined) extra.upstreamClaims = claims.upstream_claims
+  if (typeof claims.sub === 'string') extra.sub = claims.sub
   const auth: AuthInfo = {
     token,
     clientId: claims.client_id,

@@ -63,6 +63,30 @@ export function vector(id: string): TokenVector {
   return found
 }
 
+/** A verdict in the FastMCP 3.4+ vectors, for one `expected_token_use`. */
+export type Verdict34 = { verdict: 'valid'; payload: Record<string, unknown> } | { verdict: 'invalid'; message: string }
+
+export interface TokenVector34 {
+  id: string
+  description: string
+  key_material: string
+  mode: 'low' | 'high'
+  salt: string
+  key: string
+  issuer: string
+  audience: string
+  header_text: string
+  token: string
+  construction?: string
+  mint?: VectorMint & { subject?: string; extra_claims?: Record<string, unknown> }
+  expect: { access: Verdict34; refresh: Verdict34 }
+}
+
+/** Keys, tokens and verdicts made by FastMCP 3.4+'s own module (joserfc). */
+export const vectors34: { now: number; notes: string[]; tokens: TokenVector34[] } = JSON.parse(
+  readFileSync(new URL('./fixtures/fastmcp-3.4-vectors.json', import.meta.url), 'utf8'),
+) as { now: number; notes: string[]; tokens: TokenVector34[] }
+
 /** The payload a valid vector must verify to. */
 export function validPayload(id: string): Record<string, unknown> {
   const { expect } = vector(id)
@@ -76,8 +100,12 @@ export const VECTOR_SECRET = vector('access-basic').key_material
 export const ISSUER = vector('access-basic').issuer
 export const AUDIENCE = vector('access-basic').audience
 
-/** A fixed instant inside every valid vector's life: 2030-01-01T00:00:00Z. */
-export const NOW_MS = Date.UTC(2030, 0, 1)
+/**
+ * A fixed instant inside every valid vector's life, 2100-01-01T00:00:00Z, when FastMCP
+ * minted the first of them: each is within the default lifetime bound but the two that
+ * live for decades (`access-ten-year`, `refresh-upstream-unicode`).
+ */
+export const NOW_MS = Date.UTC(2100, 0, 1)
 export const NOW = NOW_MS / 1000
 
 // ---- test tokens: one helper signs anything -----------------------------------------

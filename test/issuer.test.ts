@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { InvalidTokenError, JWTIssuer, deriveJwtKey, type InvalidTokenReason } from '../src/index.js'
-import { AUDIENCE, ISSUER, NOW, NOW_MS, VECTOR_KEY, claims, manualClock, signToken, vectors, vector, type TokenVector } from './helpers.js'
+import { DEFAULT_MAX_TOKEN_LIFETIME, InvalidTokenError, JWTIssuer, RESERVED_CLAIMS, deriveJwtKey, type InvalidTokenReason } from '../src/index.js'
+import { AUDIENCE, ISSUER, NOW, NOW_MS, VECTOR_KEY, claims, manualClock, signToken, vectors, vectors34, vector, type TokenVector, type Verdict34 } from './helpers.js'
 
 const issuerFor = (v: { key: string; issuer: string; audience: string }, clock = () => NOW_MS) =>
   new JWTIssuer({ issuer: v.issuer, audience: v.audience, signingKey: v.key, clock })
@@ -35,9 +35,14 @@ const REASONS: Record<string, InvalidTokenReason> = {
 describe('JWTIssuer with FastMCP vectors', () => {
   for (const v of vectors.tokens) {
     if (v.expect.verdict === 'valid') {
-      const payload = v.expect.payload
+      const payload = v.expect.payload as { iat: number; exp: number }
       test(`verifies ${v.id} to exactly the expected payload`, async () => {
-        assert.deepEqual(await issuerFor(v).verifyToken(v.token), payload)
+        // at the moment FastMCP minted it; the lifetime bound raised for the decade-long ones
+        const issuer = new JWTIssuer({
+          issuer: v.issuer, audience: v.audience, signingKey: v.key, clock: () => payload.iat * 1000,
+          maxTokenLifetimeSeconds: Math.max(DEFAULT_MAX_TOKEN_LIFETIME, payload.exp - payload.iat),
+        })
+        assert.deepEqual(await issuer.verifyToken(v.token, { expectedTokenUse: 'any' }), payload)
       })
     } else {
       const reason = REASONS[v.expect.reason]
@@ -50,7 +55,11 @@ describe('JWTIssuer with FastMCP vectors', () => {
   for (const v of vectors.tokens.filter((t): t is TokenVector & { mint: NonNullable<TokenVector['mint']> } => t.mint !== undefined)) {
     test(`re-mints ${v.id} byte for byte with a fixed clock`, async () => {
       const m = v.mint
-      const issuer = issuerFor(m, () => m.iat * 1000 + 999)
+      // these vectors predate FastMCP 3.4: its header had alg first
+      const issuer = new JWTIssuer({
+        issuer: m.issuer, audience: m.audience, signingKey: m.key, clock: () => m.iat * 1000 + 999,
+        legacyHeader: true, maxTokenLifetimeSeconds: Math.max(DEFAULT_MAX_TOKEN_LIFETIME, m.expires_in),
+      })
       const input = { clientId: m.client_id, scopes: m.scopes, jti: m.jti, expiresIn: m.expires_in, upstreamClaims: m.upstream_claims as never }
       const token = m.kind === 'refresh' ? await issuer.issueRefreshToken(input) : await issuer.issueAccessToken(input)
       // tampered vectors started from this mint; the rest are the mint itself
@@ -58,6 +67,13 @@ describe('JWTIssuer with FastMCP vectors', () => {
       else assert.equal(token, v.token)
     })
   }
+
+  test('the default lifetime bound refuses a decade-long FastMCP token as lifetime_exceeded', async () => {
+    const v = vector('access-ten-year')
+    const { iat } = v.expect.verdict === 'valid' ? (v.expect.payload as { iat: number }) : assert.fail()
+    const issuer = new JWTIssuer({ issuer: v.issuer, audience: v.audience, signingKey: v.key, clock: () => iat * 1000 })
+    assert.equal(await reasonOf(issuer.verifyToken(v.token)), 'lifetime_exceeded')
+  })
 
   test('a token FastMCP minted with the other KDF is refused, and verifies with that key', async () => {
     const v = vector('fail-mode-confusion')
@@ -67,17 +83,79 @@ describe('JWTIssuer with FastMCP vectors', () => {
   })
 })
 
+describe('JWTIssuer with FastMCP 3.4+ vectors (joserfc)', () => {
+  const at = (v: { key: string; issuer: string; audience: string }) =>
+    new JWTIssuer({ issuer: v.issuer, audience: v.audience, signingKey: v.key, clock: () => vectors34.now * 1000 })
+  // FastMCP says "Token type mismatch"; ours names which kind was wanted, or an unknown token_use
+  const mismatch = (v: { token: string }, use: 'access' | 'refresh'): InvalidTokenReason => {
+    const tokenUse = JSON.parse(Buffer.from(v.token.split('.')[1]!, 'base64url').toString()).token_use
+    if (tokenUse !== undefined && tokenUse !== 'access' && tokenUse !== 'refresh') return 'invalid_claim'
+    return use === 'access' ? 'refresh_token' : 'not_refresh_token'
+  }
+  for (const v of vectors34.tokens) {
+    for (const use of ['access', 'refresh'] as const) {
+      const verdict: Verdict34 = v.expect[use]
+      if (verdict.verdict === 'valid') {
+        test(`verifies ${v.id} as ${use} to exactly the expected payload`, async () => {
+          // the access case through the default: verifyToken expects an access token, as FastMCP 3.x
+          const claims = use === 'access' ? await at(v).verifyToken(v.token) : await at(v).verifyToken(v.token, { expectedTokenUse: 'refresh' })
+          assert.deepEqual(claims, verdict.payload)
+        })
+      } else {
+        test(`refuses ${v.id} as ${use} (${verdict.message.replace(/^: /, '')})`, async () => {
+          const pending = use === 'access' ? at(v).verifyToken(v.token) : at(v).verifyToken(v.token, { expectedTokenUse: 'refresh' })
+          assert.equal(await reasonOf(pending), mismatch(v, use))
+        })
+      }
+    }
+  }
+
+  for (const v of vectors34.tokens) {
+    const m = v.mint
+    if (m === undefined) continue
+    test(`re-mints ${v.id} byte for byte, FastMCP 3.4+ header by default`, async () => {
+      const issuer = new JWTIssuer({ issuer: m.issuer, audience: m.audience, signingKey: m.key, clock: () => m.iat * 1000 + 500 })
+      const input = {
+        clientId: m.client_id, scopes: m.scopes, jti: m.jti, expiresIn: m.expires_in,
+        upstreamClaims: m.upstream_claims as never, subject: m.subject, extraClaims: m.extra_claims as never,
+      }
+      const token = m.kind === 'refresh' ? await issuer.issueRefreshToken(input) : await issuer.issueAccessToken(input)
+      assert.equal(token, v.token)
+      assert.equal(Buffer.from(token.split('.')[0]!, 'base64url').toString(), v.header_text)
+    })
+  }
+
+  test('both header generations verify, and a legacy-header issuer mints the pre-3.4 header', async () => {
+    const v = vectors34.tokens.find((t) => t.id === 'v34-legacy-header')!
+    assert.equal(Buffer.from(v.token.split('.')[0]!, 'base64url').toString(), '{"alg":"HS256","typ":"JWT"}')
+    assert.equal((await at(v).verifyToken(v.token)).jti, 'legacy-header')
+    const legacy = new JWTIssuer({ issuer: ISSUER, audience: AUDIENCE, signingKey: VECTOR_KEY, clock: () => NOW_MS, legacyHeader: true })
+    const token = await legacy.issueAccessToken({ clientId: 'c', scopes: [] })
+    assert.equal(Buffer.from(token.split('.')[0]!, 'base64url').toString(), '{"alg":"HS256","typ":"JWT"}')
+  })
+
+  test('extraClaims may not name a claim the package writes or checks', async () => {
+    const issuer = shared()
+    for (const name of RESERVED_CLAIMS) {
+      await assert.rejects(issuer.issueAccessToken({ clientId: 'c', scopes: [], extraClaims: { [name]: 'x' } }), TypeError, name)
+    }
+    const token = await issuer.issueAccessToken({ clientId: 'c', scopes: [], subject: 'user-1', extraClaims: { tenant: 't1' } })
+    const payload = await issuer.verifyToken(token)
+    assert.deepEqual(Object.keys(payload), ['iss', 'aud', 'client_id', 'scope', 'exp', 'iat', 'jti', 'sub', 'tenant'])
+  })
+})
+
 describe('JWTIssuer (FastMCP issuer scenarios)', () => {
   test('an access token carries the minimal FastMCP claim set, in FastMCP order', async () => {
     const token = await shared().issueAccessToken({ clientId: 'c1', scopes: ['read', 'write'], jti: 'j1' })
     const [header, payload] = token.split('.').map((s) => Buffer.from(s, 'base64url').toString())
-    assert.equal(header, '{"alg":"HS256","typ":"JWT"}')
+    assert.equal(header, '{"typ":"JWT","alg":"HS256"}')
     assert.equal(payload, `{"iss":"${ISSUER}","aud":"${AUDIENCE}","client_id":"c1","scope":"read write","exp":${NOW + 3600},"iat":${NOW},"jti":"j1"}`)
   })
 
   test('a refresh token carries token_use "refresh" and its explicit lifetime', async () => {
     const issuer = shared()
-    const claimsOf = await issuer.verifyToken(await issuer.issueRefreshToken({ clientId: 'c1', scopes: ['read'], expiresIn: 86400 }))
+    const claimsOf = await issuer.verifyToken(await issuer.issueRefreshToken({ clientId: 'c1', scopes: ['read'], expiresIn: 86400 }), { expectedTokenUse: 'refresh' })
     assert.equal(claimsOf.token_use, 'refresh')
     assert.equal(claimsOf.exp, NOW + 86400)
     await assert.rejects(issuer.issueRefreshToken({ clientId: 'c1', scopes: [] } as never), /expiresIn/)
@@ -160,7 +238,9 @@ describe('JWTIssuer (FastMCP issuer scenarios)', () => {
       { scope: ['read'] },
       { iat: 'yesterday' },
       { nbf: 'soon' },
-      { token_use: 'access' },
+      { token_use: 'Refresh' },
+      { token_use: 'access ' },
+      { sub: 42 },
       { upstream_claims: ['x'] },
       { upstream_claims: null },
       { iss: 5 },
@@ -170,11 +250,14 @@ describe('JWTIssuer (FastMCP issuer scenarios)', () => {
     }
   })
 
-  test('expectedTokenUse asks for an access or a refresh token; by default both pass', async () => {
+  test('expectedTokenUse asks for an access or a refresh token; by default an access token, as FastMCP 3.x', async () => {
     const issuer = shared()
     const access = await issuer.issueAccessToken({ clientId: 'c', scopes: [] })
     const refresh = await issuer.issueRefreshToken({ clientId: 'c', scopes: [], expiresIn: 600 })
-    assert.equal((await issuer.verifyToken(refresh)).token_use, 'refresh')
+    assert.equal(await reasonOf(issuer.verifyToken(refresh)), 'refresh_token')
+    assert.equal((await issuer.verifyToken(refresh, { expectedTokenUse: 'any' })).token_use, 'refresh')
+    assert.equal((await issuer.verifyToken(signToken(claims({ token_use: 'access' })))).token_use, 'access')
+    assert.equal(await reasonOf(issuer.verifyToken(signToken(claims({ token_use: 'refresh ' })), { expectedTokenUse: 'any' })), 'invalid_claim')
     assert.equal(await reasonOf(issuer.verifyToken(refresh, { expectedTokenUse: 'access' })), 'refresh_token')
     assert.equal(await reasonOf(issuer.verifyToken(access, { expectedTokenUse: 'refresh' })), 'not_refresh_token')
     assert.equal((await issuer.verifyToken(access, { expectedTokenUse: 'access' })).client_id, 'c')

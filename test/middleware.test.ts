@@ -17,6 +17,7 @@ import {
   signToken,
   startServer,
   vector,
+  NOW_MS,
   type AuthContext,
   type TestServer,
 } from './helpers.js'
@@ -81,9 +82,8 @@ for (const kind of SERVER_KINDS) {
       await expectRefusal('Basic dXNlcjpwYXNz', 401, challenge(), { error_description: 'Authorization with a Bearer token is required' })
     })
 
-    test('Bearer with no token: 400 invalid_request', async () => {
-      const d = 'The Authorization header is not a valid Bearer credential'
-      await expectRefusal('Bearer', 400, challenge('invalid_request', d), { error: 'invalid_request', error_description: d })
+    test('Bearer with no token: 401 with a plain challenge, as with no header', async () => {
+      await expectRefusal('Bearer', 401, challenge(), { error_description: 'Authorization with a Bearer token is required' })
     })
 
     test('a token in the query string alone: 400 invalid_request', async () => {
@@ -133,11 +133,18 @@ for (const kind of SERVER_KINDS) {
       await expectRefusal(`Bearer ${vector('fail-tampered-payload').token}`, 401, challenge('invalid_token', d), { error: 'invalid_token', error_description: d })
     })
 
-    test('OPTIONS passes untouched, without credentials', async () => {
+    test('a CORS preflight passes untouched, without credentials', async () => {
       const before = server.handled()
-      const res = await fetch(server.url, { method: 'OPTIONS' })
+      const res = await fetch(server.url, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
       assert.equal(res.status, 200)
       assert.equal(server.handled(), before + 1)
+    })
+
+    test('any other OPTIONS is authenticated like GET (RFC 9110 §9.3.7)', async () => {
+      const before = server.handled()
+      const res = await fetch(server.url, { method: 'OPTIONS' })
+      assert.equal(res.status, 401)
+      assert.equal(server.handled(), before)
     })
   })
 }
@@ -348,7 +355,7 @@ describe('requireFastMcpToken hooks and error modes', () => {
 
 describe('requireFastMcpToken and key derivation', () => {
   test('requests that arrive before the key is derived wait for it', async () => {
-    const auth = createFastMcpAuth({ secret: VECTOR_SECRET, issuer: ISSUER, audience: AUDIENCE })
+    const auth = createFastMcpAuth({ secret: VECTOR_SECRET, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW_MS })
     const s = await startServer('http', [auth.requireFastMcpToken])
     try {
       const res = await get(s.url, `Bearer ${vector('access-basic').token}`)
@@ -360,7 +367,7 @@ describe('requireFastMcpToken and key derivation', () => {
   })
 
   test('a request that waits longer than keyWaitMs gets a clean 503', async () => {
-    const auth = createFastMcpAuth({ secret: VECTOR_SECRET, issuer: ISSUER, audience: AUDIENCE, keyWaitMs: 1 })
+    const auth = createFastMcpAuth({ secret: VECTOR_SECRET, issuer: ISSUER, audience: AUDIENCE, keyWaitMs: 1, clock: () => NOW_MS })
     const s = await startServer('http', [auth.requireFastMcpToken])
     try {
       const res = await get(s.url, `Bearer ${vector('access-basic').token}`)

@@ -30,3 +30,17 @@ test('README opens with the two commands', () => {
   assert.match(firstBlock, /^npm ci && npm start\b/m)
   assert.match(firstBlock, /^npm ci && npm test\b/m)
 })
+
+test('no README snippet mounts a revocation route without authentication', () => {
+  for (const snippet of snippets.filter((s) => s.includes('auth.revoke('))) {
+    const route = /app\.(post|delete|get|all)\([^\n]*revoke[^\n]*/.exec(snippet)?.[0]
+    assert.ok(route === undefined || route.includes('requireFastMcpToken'), `an unguarded revocation route:\n${route}`)
+  }
+})
+
+test('the package names its licence and where it lives, so relative README links work on the registry', () => {
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as Record<string, unknown>
+  assert.equal(pkg.license, 'MIT')
+  assert.match(readFileSync(new URL('LICENSE', root), 'utf8'), /^MIT License/)
+  assert.ok(typeof pkg.homepage === 'string' && typeof pkg.bugs === 'object' && typeof pkg.repository === 'object')
+})

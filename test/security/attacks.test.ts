@@ -671,11 +671,13 @@ describe('attacks on the claims', () => {
     }
   })
 
-  attack('exp as a huge finite number is honoured only with the right signature', async () => {
-    // finite and in the future: a legitimately signed token is valid (the cache still re-verifies it hourly)
-    const genuine = signToken(claims({ jti: freshJti(), exp: 1e300 }))
-    await expectAccepted(targets, bearer(genuine), genuine)
+  attack('exp as a huge finite number is refused even with the right signature', async () => {
+    // beyond the lifetime bound: a revocation could never be remembered that long
+    await expectRefused(targets, bearer(signToken(claims({ jti: freshJti(), exp: 1e300 }))), INVALID_TOKEN('lifetime_exceeded'))
     await expectRefused(targets, bearer(signToken(claims({ jti: freshJti(), exp: 1e300 }), { key: WRONG_KEY })), INVALID_TOKEN('bad_signature'))
+    // inside the bound, a long-lived token signed right is valid (the cache still re-verifies it hourly)
+    const genuine = signToken(claims({ jti: freshJti(), exp: NOW + 399 * 86400 }))
+    await expectAccepted(targets, bearer(genuine), genuine)
   })
 
   attack('nbf in the future', async () => {
@@ -776,10 +778,14 @@ describe('attacks on the claims', () => {
     }
   })
 
-  attack('token_use other than refresh', async () => {
-    for (const use of ['access', 'Refresh', '', null]) {
+  attack('token_use other than refresh or access', async () => {
+    for (const use of ['Refresh', 'ACCESS', 'access ', '', null]) {
       await expectRefused(targets, withClaims({ token_use: use }), INVALID_TOKEN('invalid_claim'))
     }
+  })
+
+  attack('an exp further ahead than the lifetime bound', async () => {
+    await expectRefused(targets, withClaims({ exp: NOW + 401 * 86400 }), INVALID_TOKEN('lifetime_exceeded'))
   })
 
   attack('a revoked jti', async () => {
@@ -919,8 +925,9 @@ describe('attacks on the transport', () => {
   })
 
   attack('Bearer with no token', async () => {
+    // no credential at all: the plain challenge that starts a client's OAuth discovery
     for (const value of ['Bearer', 'Bearer ', 'bearer   ']) {
-      await expectRefused(targets, { headers: authorization(value) }, INVALID_REQUEST('malformed_header'))
+      await expectRefused(targets, { headers: authorization(value) }, NO_CREDENTIALS)
     }
   })
 
@@ -1012,13 +1019,20 @@ describe('attacks on the transport', () => {
     }
   })
 
-  attack('OPTIONS with a forged token reaches the handler without req.auth', async () => {
+  attack('OPTIONS with a forged token is authenticated like GET', async () => {
     const forged = signToken(claims({ jti: 'options' }), { key: WRONG_KEY })
+    await expectRefused(targets, { method: 'OPTIONS', headers: authorization(`Bearer ${forged}`) }, INVALID_TOKEN('bad_signature'))
+    await expectRefused(targets, { method: 'OPTIONS' }, NO_CREDENTIALS)
+  })
+
+  attack('a CORS preflight with a forged token reaches the handler without req.auth', async () => {
+    const forged = signToken(claims({ jti: 'preflight' }), { key: WRONG_KEY })
     for (const t of targets) {
-      const reply = await client.send(t.server.port, { method: 'OPTIONS', headers: authorization(`Bearer ${forged}`) })
+      const headers: [string, string][] = [...authorization(`Bearer ${forged}`), ['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'POST']]
+      const reply = await client.send(t.server.port, { method: 'OPTIONS', headers })
       record(reply, true)
       assert.equal(reply.status, 200)
-      // CORS preflights pass untouched (documented), and nothing is authenticated by them
+      // preflights pass untouched (Fetch standard), and nothing is authenticated by them
       assert.deepEqual(JSON.parse(reply.body), { ok: true })
     }
   })

@@ -30,7 +30,7 @@ const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED)
 console.log(`fuzz seed: ${SEED} (replay with FUZZ_SEED=${SEED})`)
 
 const REVOKED_JTI = 'fz-revoked'
-const HTTP_RULES: Rules = { issuer: ISSUER, audience: AUDIENCE, toleranceSeconds: 30, nowMs: NOW_MS, revoked: new Set([REVOKED_JTI]), maxTokenLength: 8192 }
+const HTTP_RULES: Rules = { issuer: ISSUER, audience: AUDIENCE, toleranceSeconds: 30, nowMs: NOW_MS, revoked: new Set([REVOKED_JTI]), maxTokenLength: 8192, maxTokenLifetimeSeconds: 400 * 86400 }
 const DIRECT_RULES: Rules = { ...HTTP_RULES, toleranceSeconds: 0 }
 
 // ---- bookkeeping ---------------------------------------------------------------------
@@ -351,6 +351,9 @@ const CLAIMS = {
     { weight: 10, arbitrary: fc.integer({ min: 1, max: 86400 }).map((d) => J(NOW + d)) },
     { weight: 3, arbitrary: around(NOW) },
     { weight: 3, arbitrary: around(NOW - 30) },
+    // at the lifetime bound, with and without the tolerance
+    { weight: 1, arbitrary: around(NOW + 400 * 86400) },
+    { weight: 1, arbitrary: around(NOW + 400 * 86400 + 30) },
     { weight: 1, arbitrary: fc.double({ noNaN: true }).map(J) },
     { weight: 1, arbitrary: weirdNumber },
     { weight: 1, arbitrary: weirdValue },

@@ -12,6 +12,8 @@ export interface Rules {
   revoked: ReadonlySet<string>
   /** The server's token cap, in characters. */
   maxTokenLength: number
+  /** The server's bound on a token's remaining life, in seconds (default 400 days). */
+  maxTokenLifetimeSeconds: number
 }
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
@@ -54,9 +56,14 @@ export function claimsAllowed(payloadJson: string, rules: Rules): boolean {
   if (typeof c.jti !== 'string' || c.jti.length === 0) return false
   if (typeof c.client_id !== 'string') return false
   if (has(c, 'scope') && typeof c.scope !== 'string') return false
-  // token_use: absent for an access token; "refresh" is refused on resource routes, anything else is ill-typed
-  if (has(c, 'token_use')) return false
+  // token_use: absent or "access" for an access token; "refresh" is refused on resource
+  // routes, anything else is ill-typed
+  if (has(c, 'token_use') && c.token_use !== 'access') return false
   if (has(c, 'upstream_claims') && !isPlainObject(c.upstream_claims)) return false
+  // sub: optional, a string (FastMCP 3.4+ subject)
+  if (has(c, 'sub') && typeof c.sub !== 'string') return false
+  // exp no further ahead than the lifetime bound (plus the tolerance)
+  if ((c.exp as number) > now + rules.maxTokenLifetimeSeconds + rules.toleranceSeconds) return false
   if (rules.revoked.has(c.jti)) return false
   return true
 }

@@ -7,7 +7,7 @@ import { createVerifier } from 'fast-jwt'
 import { jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { do_not_optimize, measure } from 'mitata'
-import { createFastMcpAuth, InvalidTokenError, MemoryRevocationStore, type FastMcpMiddleware } from '../src/index.js'
+import { createFastMcpAuth, InvalidTokenError, MemoryTokenStore, type FastMcpMiddleware } from '../src/index.js'
 import { TokenCache } from '../src/cache.js'
 import { AccessTokenVerifier } from '../src/verifier.js'
 import { AUDIENCE, ISSUER, QUICK, fixed, makeFixtures, median, ratio, report, table } from './common.js'
@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   const verifier = new AccessTokenVerifier({
     issuer: auth.ready,
     cache: new TokenCache({ max: 5000, clock: Date.now, toleranceSeconds: 0 }),
-    revocations: new MemoryRevocationStore(),
+    store: new MemoryTokenStore(),
+    maxStalenessMs: undefined,
     clock: Date.now,
     toleranceSeconds: 0,
     keyWaitMs: 10_000,

@@ -1,5 +1,6 @@
 // createFastMcpAuth: wires key derivation, JWTIssuer, the jti cache, revocations and the
 // middleware, and offers the mint helpers route handlers use.
+import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { DEFAULT_CACHE_MAX, TokenCache } from './cache.js'
 import { decodeJsonSegment } from './compact.js'
@@ -30,7 +31,17 @@ import {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadataOptions,
 } from './metadata.js'
-import { MemoryRevocationStore, type RevocationStore } from './revocation.js'
+import {
+  createRevocationEndpoint,
+  createTokenEndpoint,
+  type AuthenticatedClient,
+  type EndpointGrants,
+  type TokenEndpointOptions,
+} from './endpoints.js'
+import { InvalidTokenError, OAuthError } from './errors.js'
+import { createRefreshExchange, type ExchangeRefreshTokenOptions, type RefreshEvent } from './rotation.js'
+import { MemoryTokenStore } from './store/memory.js'
+import type { FamilyMember, TokenStore } from './store/types.js'
 import type { FastMcpClaims } from './types.js'
 import { AccessTokenVerifier } from './verifier.js'
 
@@ -89,8 +100,27 @@ export interface FastMcpAuthOptions {
   passErrorsToNext?: boolean
   /** How long a request waits for the key before a 503, in milliseconds. @default 10000 */
   keyWaitMs?: number
-  /** Where revocations live. @default an in-memory store */
-  revocations?: RevocationStore
+  /**
+   * Where token state lives: revocations, refresh families, the authorization server's
+   * records. Several instances share one (`RedisTokenStore` from
+   * `fastmcp-auth-express/redis`). @default a new `MemoryTokenStore` (this process only)
+   */
+  store?: TokenStore
+  /**
+   * Refuse every request with 503 `temporarily_unavailable` once the store has been
+   * unreachable this long, in milliseconds. Unset, requests go on from the local mirror
+   * (which may miss revocations made elsewhere meanwhile): availability over freshness.
+   * @default undefined (keep serving)
+   */
+  maxStalenessMs?: number
+  /**
+   * A used refresh token presented again within this many seconds of its first use gets a
+   * fresh pair in the same family (a client's concurrent retry) instead of revoking the
+   * grant; 0 disables the window. See FastMCP #4901, #4265. @default 10
+   */
+  refreshReuseGraceSeconds?: number
+  /** Called for each refresh exchange: rotated, within grace, reuse detected, refused. Errors it throws are ignored. */
+  onRefresh?: (event: RefreshEvent) => void
   /** Called for each accepted request. Errors it throws are ignored. */
   onVerified?: (event: VerifiedEvent) => void
   /** Called for each refused request, with the precise reason. Log fields, not the request: its headers hold the token. */
@@ -142,6 +172,34 @@ export interface FastMcpAuth {
   /** Sends that body with `Cache-Control: no-store` and `Pragma: no-cache`. */
   sendTokenResponse(res: ServerResponse, input: TokenResponseInput): Promise<TokenResponse>
   /**
+   * The refresh-token grant (RFC 6749 §6) with rotation and reuse detection (OAuth 2.1
+   * §4.3.1, RFC 9700 §4.14): verifies the refresh token (signature, exp, `token_use`, not
+   * revoked), consumes it atomically in the store, and returns a new pair in the token's
+   * family. A used token presented again after `refreshReuseGraceSeconds` revokes the
+   * whole family on every instance. A validly signed token the store never saw (FastMCP's)
+   * starts a family. `scopes` may narrow the new access token's scopes.
+   * @throws OAuthError `invalid_request`, `invalid_grant`, `invalid_scope`,
+   *   `temporarily_unavailable` (key or store unavailable: nothing is issued)
+   */
+  exchangeRefreshToken(refreshToken: string, options?: ExchangeRefreshTokenOptions): Promise<TokenResponse>
+  /**
+   * RFC 7009 revocation by token: a refresh token revokes its whole family, an access token
+   * itself. An invalid, expired or foreign token is ignored (resolves), as §2.2 asks.
+   * @throws OAuthError `temporarily_unavailable` when the key or the store is unavailable
+   *   (the revocation holds in this process and is retried in the background)
+   */
+  revokeToken(token: string): Promise<void>
+  /**
+   * A ready token endpoint (RFC 6749 §3.2): `refresh_token`, and `client_credentials` when
+   * `authenticateClient` is given; form or JSON bodies; RFC 6749 §5.2 errors;
+   * `Cache-Control: no-store`. Mount it with `app.post('/token', auth.tokenEndpoint(...))`.
+   */
+  tokenEndpoint(options?: TokenEndpointOptions): FastMcpMiddleware
+  /** A ready RFC 7009 revocation endpoint: `app.post('/revoke', auth.revocationEndpoint())`. */
+  revocationEndpoint(): FastMcpMiddleware
+  /** The token store in use (the one passed as `store`, or the in-memory default). */
+  readonly store: TokenStore
+  /**
    * Verifies a FastMCP token, revocations included: an access token unless
    * `expectedTokenUse` says `'refresh'` or `'any'` (FastMCP's `verify_token` default).
    * @throws InvalidTokenError, KeyUnavailableError
@@ -184,14 +242,15 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   const cache = config.cacheMax === 0
     ? undefined
     : new TokenCache({ max: config.cacheMax, clock, toleranceSeconds: config.clockToleranceSeconds })
-  const revocations = options.revocations ?? new MemoryRevocationStore({ clock })
+  const store = options.store ?? new MemoryTokenStore({ clock })
   const verifier = new AccessTokenVerifier({
     issuer: ready,
     cache,
-    revocations,
+    store,
     clock,
     toleranceSeconds: config.clockToleranceSeconds,
     keyWaitMs: config.keyWaitMs,
+    maxStalenessMs: config.maxStalenessMs,
   })
   const settings: MiddlewareSettings = {
     verifier,
@@ -212,7 +271,10 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     return { token, jti: claims.jti, expiresAt: claims.exp, expiresIn }
   }
 
-  const issueTokenResponse = async (input: TokenResponseInput): Promise<TokenResponse> => {
+  const untilOf = (token: IssuedToken): number => acceptedUntilMs(token.expiresAt, config.clockToleranceSeconds)
+
+  // the refresh token carries `refreshScopes` (the whole grant) and joins `family`
+  const respond = async (input: TokenResponseInput, family: string, refreshScopes = input.scopes): Promise<TokenResponse> => {
     const { refreshToken, ...accessInput } = input
     const access = await mint(accessInput, false)
     const body: TokenResponse = {
@@ -223,10 +285,58 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     }
     if (refreshToken) {
       const own = typeof refreshToken === 'object' ? refreshToken : {}
-      const refresh = await mint({ ...accessInput, jti: own.jti, expiresIn: own.expiresIn }, true)
+      const refresh = await mint({ ...accessInput, scopes: refreshScopes, jti: own.jti, expiresIn: own.expiresIn }, true)
+      const members: FamilyMember[] = [
+        { jti: access.jti, until: untilOf(access), refresh: false },
+        { jti: refresh.jti, until: untilOf(refresh), refresh: true },
+      ]
+      // a pair the store cannot record is never handed out: reuse detection could not revoke it
+      await store.addToFamily(family, members)
       body.refresh_token = refresh.token
     }
     return body
+  }
+  const issueTokenResponse = (input: TokenResponseInput): Promise<TokenResponse> => respond(input, randomUUID())
+
+  const exchangeRefreshToken = createRefreshExchange<TokenResponse>({
+    store,
+    clock,
+    toleranceSeconds: config.clockToleranceSeconds,
+    graceMs: config.refreshGraceSeconds * 1000,
+    verifyRefreshToken: (token) => verifier.verifyToken(token, { expectedTokenUse: 'refresh' }),
+    mintPair: (pair) => respond(
+      { clientId: pair.clientId, scopes: pair.scopes, subject: pair.subject, upstreamClaims: pair.upstreamClaims, refreshToken: true },
+      pair.family,
+      pair.grantedScopes,
+    ),
+    onRefresh: options.onRefresh,
+  })
+
+  const revokeToken = async (token: string): Promise<void> => {
+    if (typeof token !== 'string') return
+    let claims: FastMcpClaims
+    try {
+      claims = await (await verifier.issuer()).verifyToken(token, { expectedTokenUse: 'any' })
+    } catch (err) {
+      // RFC 7009 §2.2: an invalid token needs no revoking
+      if (err instanceof InvalidTokenError) return
+      throw new OAuthError('temporarily_unavailable', 'The server cannot verify tokens yet')
+    }
+    try {
+      cache?.delete(claims.jti)
+      const family = claims.token_use === 'refresh' ? await store.familyOf(claims.jti) : undefined
+      if (family !== undefined) await store.revokeFamily(family)
+      await store.revoke([{ jti: claims.jti, until: acceptedUntilMs(claims.exp, config.clockToleranceSeconds) }])
+    } catch {
+      throw new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
+    }
+  }
+
+  const grants: EndpointGrants<TokenResponse> = {
+    exchangeRefreshToken,
+    revokeToken,
+    // RFC 6749 §4.4.3: no refresh token for the client-credentials grant
+    issueClientCredentials: (client: AuthenticatedClient, scopes) => issueTokenResponse({ clientId: client.clientId, scopes }),
   }
 
   return {
@@ -241,6 +351,11 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     issueAccessToken: (input) => mint(input, false),
     issueRefreshToken: (input) => mint(input, true),
     issueTokenResponse,
+    exchangeRefreshToken,
+    revokeToken,
+    tokenEndpoint: (endpointOptions) => createTokenEndpoint(grants, endpointOptions),
+    revocationEndpoint: () => createRevocationEndpoint(grants),
+    store,
     sendTokenResponse: async (res, input) => {
       const body = await issueTokenResponse(input)
       const json = JSON.stringify(body)
@@ -261,8 +376,9 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       }
       // unknown exp: as long as any token minted here lives; a sighting of the token stretches it
       const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.maxTokenLifetime
-      await revocations.revoke(jti, acceptedUntilMs(exp, config.clockToleranceSeconds))
       cache?.delete(jti)
+      // takes effect here at once; rejects with StoreUnavailableError if others may not know yet
+      await store.revoke([{ jti, until: acceptedUntilMs(exp, config.clockToleranceSeconds) }])
     },
     protectedResourceMetadata: (metadataOptions) => {
       if (!URL.canParse(config.audience)) {
@@ -293,6 +409,8 @@ interface ResolvedConfig {
   refreshLifetime: number
   maxTokenLifetime: number
   legacyHeader: boolean
+  maxStalenessMs: number | undefined
+  refreshGraceSeconds: number
   keyWaitMs: number
   clock: Clock
 }
@@ -349,16 +467,18 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     if (!Number.isSafeInteger(v) || v <= 0 || v > max) fail(`\`${name}\` must be a whole number from 1 to ${max}`)
     return v
   }
-  const store = options.revocations
-  if (store !== undefined && (typeof store?.isRevoked !== 'function' || typeof store.revoke !== 'function')) {
-    fail('`revocations` must have `isRevoked(jti)` and `revoke(jti, until)` methods')
+  const store = options.store
+  const storeMethods = ['ready', 'isRevoked', 'staleForMs', 'revoke', 'addToFamily', 'useRefreshToken', 'revokeFamily', 'familyOf', 'setRecord', 'getRecord', 'takeRecord'] as const
+  if (store !== undefined && (typeof store !== 'object' || store === null || storeMethods.some((m) => typeof store[m] !== 'function'))) {
+    fail('`store` must be a TokenStore (e.g. MemoryTokenStore or RedisTokenStore)')
   }
+  if ('revocations' in options) fail('`revocations` is gone: pass a TokenStore as `store`')
   if (options.resourceMetadataUrl !== undefined && !URL.canParse(options.resourceMetadataUrl)) {
     fail('`resourceMetadataUrl` must be an absolute URL')
   }
   // serialized (punycode, percent-encoding) so the challenge carries it intact
   const resourceMetadataUrl = options.resourceMetadataUrl === undefined ? undefined : new URL(options.resourceMetadataUrl).href
-  for (const name of ['onVerified', 'onRejected', 'clock'] as const) {
+  for (const name of ['onVerified', 'onRejected', 'onRefresh', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(`\`${name}\` must be a function`)
   }
   const maxTokenLifetime = positive(options.maxTokenLifetimeSeconds, 'maxTokenLifetimeSeconds', DEFAULT_MAX_TOKEN_LIFETIME)
@@ -382,10 +502,20 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
     refreshLifetime: lifetime(options.refreshTokenLifetimeSeconds, 'refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME),
     maxTokenLifetime,
     legacyHeader: options.legacyHeader === true,
+    refreshGraceSeconds: readGrace(options.refreshReuseGraceSeconds, fail),
+    maxStalenessMs: options.maxStalenessMs === undefined ? undefined : positive(options.maxStalenessMs, 'maxStalenessMs', 1),
     // setTimeout's longest delay: a longer one would fire at once
     keyWaitMs: positive(options.keyWaitMs, 'keyWaitMs', 10_000, 2 ** 31 - 1),
     clock: options.clock ?? Date.now,
   }
+}
+
+function readGrace(value: number | undefined, fail: (message: string) => never): number {
+  if (value === undefined) return 10
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 3600) {
+    fail('`refreshReuseGraceSeconds` must be a number of seconds from 0 to 3600')
+  }
+  return value
 }
 
 function buildIssuer(config: ResolvedConfig): Promise<JWTIssuer> {

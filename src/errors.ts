@@ -259,3 +259,67 @@ export class StoreUnavailableError extends UnavailableError {
     super('store_unavailable')
   }
 }
+
+/** RFC 6749 §5.2 error codes (and 503's), as a token or revocation endpoint answers them. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'temporarily_unavailable'
+
+const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  temporarily_unavailable: 503,
+}
+
+/**
+ * An RFC 6749 §5.2 error from a grant (`exchangeRefreshToken`, `tokenEndpoint`): `error`
+ * is the code, `status` the HTTP status (400; 401 for `invalid_client`, with
+ * `WWW-Authenticate: Basic`; 503 for `temporarily_unavailable`, with `Retry-After`), and
+ * `description` a fixed, client-safe text that never holds a token.
+ */
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode
+  readonly status: number
+  readonly expose = true
+
+  constructor(error: OAuthErrorCode, description: string) {
+    const limit = Error.stackTraceLimit
+    if (STACK_LIMIT_WRITABLE) Error.stackTraceLimit = 0
+    super(description)
+    if (STACK_LIMIT_WRITABLE) Error.stackTraceLimit = limit
+    this.error = error
+    this.status = OAUTH_STATUS[error]
+  }
+
+  override get name(): string {
+    return 'OAuthError'
+  }
+
+  get statusCode(): number {
+    return this.status
+  }
+
+  get description(): string {
+    return this.message
+  }
+
+  /** Response headers, lower-case. */
+  get headers(): Record<string, string> {
+    if (this.error === 'invalid_client') return { 'www-authenticate': 'Basic realm="token"' }
+    if (this.error === 'temporarily_unavailable') return { 'retry-after': '5' }
+    return {}
+  }
+
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.error, error_description: this.message }
+  }
+}

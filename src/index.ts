@@ -19,6 +19,7 @@ export {
   InvalidTokenError,
   KeyUnavailableError,
   MissingTokenError,
+  OAuthError,
   StoreUnavailableError,
   formatChallenge,
 } from './errors.js'
@@ -31,6 +32,7 @@ export type {
   InvalidRequestReason,
   InvalidTokenReason,
   MissingTokenReason,
+  OAuthErrorCode,
   UnavailableReason,
 } from './errors.js'
 export { getAuthInfo, getFastMcpClaims, parseScopes } from './types.js'
@@ -41,7 +43,17 @@ export { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js'
 export { DEFAULT_CACHE_MAX } from './cache.js'
 export { sendAuthError } from './middleware.js'
 export type { FastMcpMiddleware, NextFunction, RejectedEvent, VerifiedEvent } from './middleware.js'
-export { MemoryRevocationStore } from './revocation.js'
-export type { MemoryRevocationStoreOptions, RevocationStore } from './revocation.js'
+export { MemoryTokenStore } from './store/memory.js'
+export type { MemoryTokenStoreOptions } from './store/memory.js'
+export type {
+  FamilyMember,
+  RefreshTokenUse,
+  RevocationEntry,
+  StoreErrorEvent,
+  TokenStore,
+  UseRefreshTokenInput,
+} from './store/types.js'
+export type { ExchangeRefreshTokenOptions, RefreshEvent, RefreshResult } from './rotation.js'
+export type { AuthenticatedClient, OAuthParams, TokenEndpointOptions } from './endpoints.js'
 export { buildProtectedResourceMetadata, createProtectedResourceMetadataHandler, protectedResourceMetadataUrl } from './metadata.js'
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js'

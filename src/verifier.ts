@@ -1,20 +1,22 @@
 // The access-token decision without HTTP: cache first (same token, same time rule, not
 // revoked), then full verification by JWTIssuer, then a frozen AuthInfo for `req.auth`.
 import { TokenCache } from './cache.js'
-import { InvalidTokenError, KeyUnavailableError } from './errors.js'
+import { InvalidTokenError, KeyUnavailableError, StoreUnavailableError } from './errors.js'
 import { acceptedUntilMs, checkTimes, type Clock, type JWTIssuer, type VerifyTokenOptions } from './issuer.js'
-import type { RevocationStore } from './revocation.js'
+import type { TokenStore } from './store/types.js'
 import { parseScopes, type AuthInfo, type FastMcpAuthExtra, type FastMcpClaims } from './types.js'
 
 export interface AccessTokenVerifierOptions {
   /** Resolves to the issuer once the key exists. */
   issuer: Promise<JWTIssuer>
   cache: TokenCache | undefined
-  revocations: RevocationStore
+  store: TokenStore
   clock: Clock
   toleranceSeconds: number
-  /** How long a request may wait for the key before a 503, in milliseconds. */
+  /** How long a request may wait for the key (and the store's first load) before a 503, in milliseconds. */
   keyWaitMs: number
+  /** Refuse every request (503) once the store has been unreachable this long, ms; undefined: never. */
+  maxStalenessMs: number | undefined
 }
 
 /** A verified access token: what goes on `req.auth`, and whether the cache answered. */
@@ -32,10 +34,14 @@ export class AccessTokenVerifier {
   readonly #recent = new Map<string, VerifiedAccessToken>()
   #issuer: JWTIssuer | undefined
   #keyError: unknown
+  /** Resolves once the key exists and the store holds every live revocation. */
+  readonly #ready: Promise<JWTIssuer>
 
   constructor(options: AccessTokenVerifierOptions) {
     this.#options = options
-    options.issuer.then(
+    // no token is accepted before the store has loaded what is still revoked
+    this.#ready = Promise.all([options.issuer, options.store.ready()]).then(([issuer]) => issuer)
+    this.#ready.then(
       (issuer) => { this.#issuer = issuer },
       (err: unknown) => { this.#keyError = err },
     )
@@ -53,9 +59,10 @@ export class AccessTokenVerifier {
     if (jti === undefined) return undefined
     const entry = cache.get(jti, token)
     if (entry === undefined) return undefined
+    this.#checkFresh()
     const reason = checkTimes(entry.claims.exp, entry.claims.nbf, this.#options.clock(), this.#options.toleranceSeconds)
     if (reason !== undefined) throw new InvalidTokenError(reason)
-    if (this.#options.revocations.isRevoked(jti)) throw this.#refuseRevoked(entry.claims)
+    if (this.#options.store.isRevoked(jti)) throw this.#refuseRevoked(entry.claims)
     const recent = this.#recent.get(entry.token)
     if (recent !== undefined) return recent
     // the very bytes jose verified, decoded as jose decodes them: these are the verified claims
@@ -69,6 +76,7 @@ export class AccessTokenVerifier {
    * run first and throw synchronously, so a forged token costs one HMAC and no promise.
    */
   verify(token: string): Promise<VerifiedAccessToken> {
+    this.#checkFresh()
     const issuer = this.#issuer
     if (issuer === undefined) return this.#waitForIssuer().then((ready) => this.#verify(ready, token, ready.checkSignature(token)))
     return this.#verify(issuer, token, issuer.checkSignature(token))
@@ -103,8 +111,14 @@ export class AccessTokenVerifier {
   }
 
   #unlessRevoked(claims: FastMcpClaims): FastMcpClaims {
-    if (this.#options.revocations.isRevoked(claims.jti)) throw this.#refuseRevoked(claims)
+    if (this.#options.store.isRevoked(claims.jti)) throw this.#refuseRevoked(claims)
     return claims
+  }
+
+  /** With `maxStalenessMs`, fails closed once the store has been out of reach that long. */
+  #checkFresh(): void {
+    const max = this.#options.maxStalenessMs
+    if (max !== undefined && this.#options.store.staleForMs(this.#options.clock()) > max) throw new StoreUnavailableError()
   }
 
   /**
@@ -112,11 +126,9 @@ export class AccessTokenVerifier {
    * revocation is stretched to last as long as the token could be accepted.
    */
   #refuseRevoked(claims: { jti: string; exp: number }): InvalidTokenError {
-    try {
-      void Promise.resolve(this.#options.revocations.revoke(claims.jti, acceptedUntilMs(claims.exp, this.#options.toleranceSeconds))).catch(() => {})
-    } catch {
-      // a full store keeps the revocation it has; the refusal stands either way
-    }
+    const until = acceptedUntilMs(claims.exp, this.#options.toleranceSeconds)
+    // a full or unreachable store keeps the revocation it has; the refusal stands either way
+    this.#options.store.revoke([{ jti: claims.jti, until }]).catch(() => {})
     return new InvalidTokenError('revoked')
   }
 
@@ -128,8 +140,11 @@ export class AccessTokenVerifier {
   #waitForIssuer(): Promise<JWTIssuer> {
     if (this.#keyError !== undefined) return Promise.reject(new KeyUnavailableError())
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KeyUnavailableError()), this.#options.keyWaitMs)
-      this.#options.issuer.then(
+      let keyReady = false
+      this.#options.issuer.then(() => { keyReady = true }, () => {})
+      // which of the two kept the request waiting decides the 503's reason
+      const timer = setTimeout(() => reject(keyReady ? new StoreUnavailableError() : new KeyUnavailableError()), this.#options.keyWaitMs)
+      this.#ready.then(
         (issuer) => { clearTimeout(timer); resolve(issuer) },
         () => { clearTimeout(timer); reject(new KeyUnavailableError()) },
       )

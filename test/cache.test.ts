@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { TokenCache, constantTimeEqual } from '../src/cache.js'
-import { MemoryRevocationStore, type FastMcpClaims } from '../src/index.js'
+import { MemoryTokenStore, type FastMcpClaims } from '../src/index.js'
 import { toAuthInfo } from '../src/verifier.js'
 import { NOW, manualClock } from './helpers.js'
 
@@ -71,35 +71,35 @@ describe('constantTimeEqual', () => {
   })
 })
 
-describe('MemoryRevocationStore', () => {
-  test('remembers a revocation until the given time, then forgets it', () => {
+describe('MemoryTokenStore revocations', () => {
+  test('remembers a revocation until the given time, then forgets it', async () => {
     const clock = manualClock()
-    const store = new MemoryRevocationStore({ clock: clock.now })
-    store.revoke('j1', clock.now() + 1000)
+    const store = new MemoryTokenStore({ clock: clock.now })
+    await store.revoke([{ jti: 'j1', until: clock.now() + 1000 }])
     assert.equal(store.isRevoked('j1'), true)
     assert.equal(store.isRevoked('j2'), false)
     clock.advance(1001)
     assert.equal(store.isRevoked('j1'), false)
   })
 
-  test('a later revocation of the same jti can only extend it', () => {
+  test('a later revocation of the same jti can only extend it', async () => {
     const clock = manualClock()
-    const store = new MemoryRevocationStore({ clock: clock.now })
-    store.revoke('j1', clock.now() + 5000)
-    store.revoke('j1', clock.now() + 1000)
+    const store = new MemoryTokenStore({ clock: clock.now })
+    await store.revoke([{ jti: 'j1', until: clock.now() + 5000 }])
+    await store.revoke([{ jti: 'j1', until: clock.now() + 1000 }])
     clock.advance(2000)
     assert.equal(store.isRevoked('j1'), true)
   })
 
-  test('when full of live revocations, refuses a new one rather than forget an old one', () => {
+  test('when full of live revocations, refuses a new one rather than forget an old one', async () => {
     const clock = manualClock()
-    const store = new MemoryRevocationStore({ clock: clock.now, max: 2 })
-    store.revoke('a', clock.now() + 1000)
-    store.revoke('b', clock.now() + 5000)
-    assert.throws(() => store.revoke('c', clock.now() + 1000), RangeError)
+    const store = new MemoryTokenStore({ clock: clock.now, maxRevocations: 2 })
+    await store.revoke([{ jti: 'a', until: clock.now() + 1000 }])
+    await store.revoke([{ jti: 'b', until: clock.now() + 5000 }])
+    await assert.rejects(store.revoke([{ jti: 'c', until: clock.now() + 1000 }]), RangeError)
     assert.equal(store.isRevoked('a'), true)
     clock.advance(1500)
-    store.revoke('c', clock.now() + 1000)
+    await store.revoke([{ jti: 'c', until: clock.now() + 1000 }])
     assert.equal(store.isRevoked('c'), true)
     assert.equal(store.isRevoked('b'), true)
   })

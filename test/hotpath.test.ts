@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, test } from 'node:test'
 import { constantTimeEqual } from '../src/cache.js'
-import { InvalidTokenError, createFastMcpAuth } from '../src/index.js'
+import { InvalidTokenError, MemoryTokenStore, createFastMcpAuth } from '../src/index.js'
 import { readUnverifiedJti } from '../src/verifier.js'
 import { AUDIENCE, ISSUER, NOW, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
 
@@ -88,10 +88,12 @@ describe('requireFastMcpToken fast paths', () => {
     const clock = manualClock()
     const revoked = new Set<string>()
     // a shared store: another instance revoked the jti, so this cache still holds the entry
-    const auth = createFastMcpAuth({
-      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: clock.now,
-      revocations: { isRevoked: (jti) => revoked.has(jti), revoke: () => {} },
-    })
+    class SharedStore extends MemoryTokenStore {
+      override isRevoked(jti: string): boolean {
+        return revoked.has(jti)
+      }
+    }
+    const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: clock.now, store: new SharedStore() })
     const valid = signToken(claims({ jti: 'hot-4', exp: NOW + 60 }))
     assert.ok(await run(auth, valid))
     assert.ok(await run(auth, valid))

@@ -71,6 +71,12 @@ export interface TokenStore {
   /** Whether `jti` is revoked now, from local memory: called on every request. */
   isRevoked(jti: string): boolean
   /**
+   * How long, in milliseconds, this process has been unable to reach the shared store at
+   * `now` (milliseconds since the epoch): 0 while it is reachable (always, in memory). With
+   * `maxStalenessMs` set, requests fail closed once this exceeds it.
+   */
+  staleForMs(now: number): number
+  /**
    * Revokes each jti until its `until`. Takes effect in this process at once; resolves
    * once every instance can learn it.
    * @throws StoreUnavailableError (rejects) when the shared store is unreachable: the

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 import express from 'express'
 import express4 from 'express4'
-import { createFastMcpAuth, KeyUnavailableError, type FastMcpAuthOptions, type RejectedEvent, type RevocationStore } from '../../src/index.js'
+import { createFastMcpAuth, KeyUnavailableError, type FastMcpAuthOptions, type RejectedEvent, MemoryTokenStore } from '../../src/index.js'
 import { AUDIENCE, ISSUER, NOW, SERVER_KINDS, VECTOR_KEY, VECTOR_SECRET, claims, manualClock, signToken, vector } from '../helpers.js'
 import {
   METADATA_URL,
@@ -273,11 +273,13 @@ describe('hooks that throw', () => {
 describe('broken collaborators fail closed', () => {
   test('a revocation store whose isRevoked throws refuses every token, cached or not', async () => {
     let broken = false
-    const revocations: RevocationStore = {
-      isRevoked: () => { if (broken) throw new Error('store down'); return false },
-      revoke: () => {},
+    class BrokenStore extends MemoryTokenStore {
+      override isRevoked(): boolean {
+        if (broken) throw new Error('store down')
+        return false
+      }
     }
-    const ctx = createAuthContext({ revocations })
+    const ctx = createAuthContext({ store: new BrokenStore() })
     const server = await startSecureServer('express4', [ctx.auth.requireFastMcpToken])
     try {
       const cached = signToken(claims({ jti: 'store-cached' }))

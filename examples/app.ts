@@ -5,9 +5,10 @@ import { timingSafeEqual } from 'node:crypto'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { IncomingMessage } from 'node:http'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { createFastMcpAuth, type FastMcpAuth, type FastMcpAuthOptions } from '../src/index.js'
+import { createFastMcpAuth, type AuthenticatedClient, type FastMcpAuth, type FastMcpAuthOptions, type OAuthParams } from '../src/index.js'
 
 /** The demo client of the client-credentials grant. Never ship fixed credentials. */
 export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-client-secret' } as const
@@ -41,9 +42,10 @@ export function createExampleApp(config: ExampleConfig): { app: Express; auth: F
   // RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp; 401s point at it
   app.use(auth.protectedResourceMetadata({ authorizationServers: [config.issuer], scopesSupported: [...SCOPES] }))
 
-  app.post('/oauth/token', express.urlencoded({ extended: false }), express.json(), (req, res, next) => {
-    tokenEndpoint(auth, req, res).catch(next)
-  })
+  // RFC 6749 token endpoint: client_credentials for the demo client, refresh_token with
+  // rotation and reuse detection; RFC 7009 revocation
+  app.post('/oauth/token', auth.tokenEndpoint({ authenticateClient: authenticateDemoClient }))
+  app.post('/oauth/revoke', auth.revocationEndpoint())
 
   // authenticate before the body is parsed: unauthenticated bodies are never read
   app.use('/mcp', auth.requireFastMcpToken)
@@ -111,64 +113,30 @@ function describeCaller(authInfo: AuthInfo | undefined): { clientId: string; sco
 }
 
 /**
- * A demo token endpoint (RFC 6749): client_credentials for the fixed demo client, and
- * refresh_token, which rotates the refresh token (the old one is revoked).
+ * The demo client of the client-credentials grant, authenticated by HTTP Basic or by
+ * `client_id` and `client_secret` in the body (RFC 6749 §2.3.1).
  */
-async function tokenEndpoint(auth: FastMcpAuth, req: Request, res: Response): Promise<void> {
-  const body = (req.body ?? {}) as Record<string, unknown>
-  const grant = body.grant_type
-  if (grant === 'client_credentials') {
-    const [id, secret] = clientCredentials(req, body)
-    if (id !== DEMO_CLIENT.id || !sameSecret(secret, DEMO_CLIENT.secret)) {
-      return oauthError(res, 401, 'invalid_client', 'Unknown client or wrong secret')
-    }
-    const scopes = requestedScopes(body.scope)
-    if (scopes === undefined) return oauthError(res, 400, 'invalid_scope', `Scopes offered: ${SCOPES.join(' ')}`)
-    await auth.sendTokenResponse(res, { clientId: id, scopes, refreshToken: true })
-    return
-  }
-  if (grant === 'refresh_token') {
-    if (typeof body.refresh_token !== 'string') return oauthError(res, 400, 'invalid_request', 'refresh_token is required')
-    let claims
-    try {
-      claims = await auth.verifyToken(body.refresh_token, { expectedTokenUse: 'refresh' })
-    } catch {
-      return oauthError(res, 400, 'invalid_grant', 'The refresh token is invalid, expired or revoked')
-    }
-    await auth.revoke(claims.jti, claims.exp)
-    const scopes = (claims.scope ?? '').split(' ').filter(Boolean)
-    await auth.sendTokenResponse(res, { clientId: claims.client_id, scopes, refreshToken: true })
-    return
-  }
-  oauthError(res, 400, 'unsupported_grant_type', 'Use client_credentials or refresh_token')
+function authenticateDemoClient(req: IncomingMessage, params: OAuthParams): AuthenticatedClient | undefined {
+  const [id, secret] = clientCredentials(req, params)
+  if (id !== DEMO_CLIENT.id || !sameSecret(secret, DEMO_CLIENT.secret)) return undefined
+  return { clientId: id, scopes: [...SCOPES] }
 }
 
-function clientCredentials(req: Request, body: Record<string, unknown>): [unknown, unknown] {
+function clientCredentials(req: IncomingMessage, params: OAuthParams): [string | undefined, string | undefined] {
   const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '')
   if (basic) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
     return [decodeURIComponent(decoded.slice(0, colon)), decodeURIComponent(decoded.slice(colon + 1))]
   }
-  return [body.client_id, body.client_secret]
+  return [params.client_id, params.client_secret]
 }
 
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false
   const a = Buffer.from(given)
   const b = Buffer.from(expected)
   return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function requestedScopes(scope: unknown): string[] | undefined {
-  if (scope === undefined || scope === '') return [...SCOPES]
-  if (typeof scope !== 'string') return undefined
-  const asked = scope.split(' ').filter(Boolean)
-  return asked.every((s) => (SCOPES as readonly string[]).includes(s)) ? asked : undefined
-}
-
-function oauthError(res: Response, status: number, error: string, description: string): void {
-  res.status(status).set({ 'cache-control': 'no-store', pragma: 'no-cache' }).json({ error, error_description: description })
 }
 
 /** CORS for browser-based MCP clients: preflights pass, and the challenge is readable. */

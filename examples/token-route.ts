@@ -1,6 +1,6 @@
 // The README's minting section: tokens minted inside route handlers.
 import express from 'express'
-import { createFastMcpAuth, getFastMcpClaims } from '../src/index.js'
+import { createFastMcpAuth, getFastMcpClaims, type AuthenticatedClient, type OAuthParams } from '../src/index.js'
 
 const auth = createFastMcpAuth({ secret: process.env.FASTMCP_JWT_SECRET!, issuer: 'https://mcp.example.com/', audience: 'https://mcp.example.com/mcp' })
 const app = express()
@@ -25,3 +25,14 @@ app.post('/mcp/notes', auth.requireFastMcpToken, auth.requireScopes('notes:write
   const claims = getFastMcpClaims(req) // the verified FastMCP claims, typed
   res.json({ jti: claims?.jti, user: claims?.upstream_claims?.sub })
 })
+
+// RFC 6749 token endpoint: refresh_token (rotating), and client_credentials through your hook
+app.post('/oauth/token', auth.tokenEndpoint({ authenticateClient: (_req, params) => lookUpClient(params) }))
+app.post('/oauth/revoke', auth.revocationEndpoint())
+
+/** Your client registry: undefined refuses the client (401 invalid_client). */
+function lookUpClient(params: OAuthParams): AuthenticatedClient | undefined {
+  return params.client_id === 'reporting' && params.client_secret === process.env.REPORTING_SECRET
+    ? { clientId: 'reporting', scopes: ['notes:read'] }
+    : undefined
+}

@@ -6,6 +6,7 @@ import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { createVerifier } from 'fast-jwt'
 import { jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { do_not_optimize, measure } from 'mitata'
 import { createFastMcpAuth, InvalidTokenError, MemoryTokenStore, type FastMcpMiddleware } from '../src/index.js'
 import { TokenCache } from '../src/cache.js'
@@ -53,7 +54,10 @@ async function main(): Promise<void> {
   // ---- ours ----
   const auth = createFastMcpAuth({ signingKey: fx.key, issuer: ISSUER, audience: AUDIENCE })
   const noCache = createFastMcpAuth({ signingKey: fx.key, issuer: ISSUER, audience: AUDIENCE, cache: false })
-  await Promise.all([auth.ready, noCache.ready])
+  // metrics published through a real OpenTelemetry SDK (collected hourly: never during a run)
+  const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 })] })
+  const withMetrics = createFastMcpAuth({ signingKey: fx.key, issuer: ISSUER, audience: AUDIENCE, metrics: { meterProvider } })
+  await Promise.all([auth.ready, noCache.ready, withMetrics.ready])
   const verifier = new AccessTokenVerifier({
     issuer: auth.ready,
     cache: new TokenCache({ max: 5000, clock: Date.now, toleranceSeconds: 0 }),
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       mw(r, response, () => resolve())
     })
   await through(auth.requireFastMcpToken, req) // warm the cache
+  await through(withMetrics.requireFastMcpToken, req)
   // more tokens than the AuthInfo memo holds, taken in turn: every hit rebuilds its AuthInfo
   const coldReqs: (typeof req)[] = []
   for (let i = 0; i < 600; i++) {
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
     { id: 'hmacFloor', name: 'floor: node:crypto HMAC-SHA256 + timingSafeEqual', fn: () => hmacFloor(token) },
     { id: 'mapFloor', name: 'floor: jti decode + Map lookup + string compare + exp check', fn: () => mapFloor(token) },
     { id: 'hitMiddleware', name: 'ours: cache hit through requireFastMcpToken (mock req/res)', fn: () => auth.requireFastMcpToken(req, response, next) },
+    { id: 'hitMetrics', name: 'ours: cache hit through the middleware, metrics on an OpenTelemetry SDK', fn: () => withMetrics.requireFastMcpToken(req, response, next) },
     { id: 'hitCold', name: 'ours: cache hit through the middleware, 600 tokens in turn (AuthInfo rebuilt)', fn: () => auth.requireFastMcpToken(coldReqs[turn++ % 600]!, response, next) },
     { id: 'hitLookup', name: 'ours: cache lookup alone (jti, compare, time, revocation)', fn: () => verifier.lookup(token) },
     { id: 'miss', name: 'ours: cache miss through requireFastMcpToken (cache off)', fn: () => through(noCache.requireFastMcpToken, req) },
@@ -188,6 +194,7 @@ async function main(): Promise<void> {
     table(['case', 'ns/op', 'vs HMAC floor', 'ops/s'], rows),
   ].join('\n')
   report({ markdown, metrics: ns })
+  await meterProvider.shutdown()
 }
 
 main().catch((err: unknown) => {

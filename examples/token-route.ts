@@ -36,3 +36,9 @@ function lookUpClient(params: OAuthParams): AuthenticatedClient | undefined {
     ? { clientId: 'reporting', scopes: ['notes:read'] }
     : undefined
 }
+
+// a health endpoint: counters since start, and how stale the token store is
+app.get('/healthz', (_req, res) => {
+  const { requests, store } = auth.stats()
+  res.status(store.staleForMs > 30_000 ? 503 : 200).json({ requests, store })
+})

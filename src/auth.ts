@@ -39,6 +39,7 @@ import {
   type TokenEndpointOptions,
 } from './endpoints.js'
 import { InvalidTokenError, OAuthError } from './errors.js'
+import { MetricsRecorder, type FastMcpAuthStats, type MeterProviderLike } from './metrics.js'
 import { createRefreshExchange, type ExchangeRefreshTokenOptions, type RefreshEvent } from './rotation.js'
 import { MemoryTokenStore } from './store/memory.js'
 import type { FamilyMember, TokenStore } from './store/types.js'
@@ -125,6 +126,13 @@ export interface FastMcpAuthOptions {
   onVerified?: (event: VerifiedEvent) => void
   /** Called for each refused request, with the precise reason. Log fields, not the request: its headers hold the token. */
   onRejected?: (event: RejectedEvent) => void
+  /**
+   * OpenTelemetry metrics (names in the README): published through `meterProvider`, or the
+   * global MeterProvider of `@opentelemetry/api` (an optional peer; register yours before
+   * this call) when it is installed; without it nothing is recorded there. `false` turns
+   * publishing off; `auth.stats()` counts either way. @default {}
+   */
+  metrics?: false | { meterProvider?: MeterProviderLike }
   /** Clock for tests, in milliseconds since the epoch. @default Date.now */
   clock?: Clock
 }
@@ -199,6 +207,8 @@ export interface FastMcpAuth {
   revocationEndpoint(): FastMcpMiddleware
   /** The token store in use (the one passed as `store`, or the in-memory default). */
   readonly store: TokenStore
+  /** A plain snapshot of the counters (requests by outcome and reason, cache, revocations, refresh exchanges, store errors), e.g. for a health endpoint. */
+  stats(): FastMcpAuthStats
   /**
    * Verifies a FastMCP token, revocations included: an access token unless
    * `expectedTokenUse` says `'refresh'` or `'any'` (FastMCP's `verify_token` default).
@@ -239,10 +249,13 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   const config = readOptions(options)
   const { clock } = config
   const ready = buildIssuer(config)
-  const cache = config.cacheMax === 0
-    ? undefined
-    : new TokenCache({ max: config.cacheMax, clock, toleranceSeconds: config.clockToleranceSeconds })
   const store = options.store ?? new MemoryTokenStore({ clock })
+  let cache: TokenCache | undefined
+  const metrics = new MetricsRecorder({ cacheEntries: () => cache?.size ?? 0, cacheMax: config.cacheMax, staleForMs: () => store.staleForMs(clock()) })
+  if (options.metrics !== false) metrics.bindOpenTelemetry(options.metrics?.meterProvider)
+  if (config.cacheMax !== 0) {
+    cache = new TokenCache({ max: config.cacheMax, clock, toleranceSeconds: config.clockToleranceSeconds, onEvict: () => metrics.evicted() })
+  }
   const verifier = new AccessTokenVerifier({
     issuer: ready,
     cache,
@@ -259,6 +272,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     passErrorsToNext: options.passErrorsToNext === true,
     onVerified: options.onVerified,
     onRejected: options.onRejected,
+    metrics,
   }
 
   const mint = async (input: MintInput, refresh: boolean): Promise<IssuedToken> => {
@@ -309,7 +323,11 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       pair.family,
       pair.grantedScopes,
     ),
-    onRefresh: options.onRefresh,
+    onRefresh: (event) => {
+      metrics.refresh(event.result)
+      if (event.error === 'temporarily_unavailable') metrics.storeError()
+      options.onRefresh?.(event)
+    },
   })
 
   const revokeToken = async (token: string): Promise<void> => {
@@ -326,8 +344,10 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       cache?.delete(claims.jti)
       const family = claims.token_use === 'refresh' ? await store.familyOf(claims.jti) : undefined
       if (family !== undefined) await store.revokeFamily(family)
+      metrics.revoked()
       await store.revoke([{ jti: claims.jti, until: acceptedUntilMs(claims.exp, config.clockToleranceSeconds) }])
     } catch {
+      metrics.storeError()
       throw new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
     }
   }
@@ -356,6 +376,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     tokenEndpoint: (endpointOptions) => createTokenEndpoint(grants, endpointOptions),
     revocationEndpoint: () => createRevocationEndpoint(grants),
     store,
+    stats: () => metrics.stats(),
     sendTokenResponse: async (res, input) => {
       const body = await issueTokenResponse(input)
       const json = JSON.stringify(body)
@@ -377,8 +398,12 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       // unknown exp: as long as any token minted here lives; a sighting of the token stretches it
       const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.maxTokenLifetime
       cache?.delete(jti)
+      metrics.revoked()
       // takes effect here at once; rejects with StoreUnavailableError if others may not know yet
-      await store.revoke([{ jti, until: acceptedUntilMs(exp, config.clockToleranceSeconds) }])
+      await store.revoke([{ jti, until: acceptedUntilMs(exp, config.clockToleranceSeconds) }]).catch((err: unknown) => {
+        metrics.storeError()
+        throw err
+      })
     },
     protectedResourceMetadata: (metadataOptions) => {
       if (!URL.canParse(config.audience)) {
@@ -478,6 +503,9 @@ function readOptions(options: FastMcpAuthOptions): ResolvedConfig {
   }
   // serialized (punycode, percent-encoding) so the challenge carries it intact
   const resourceMetadataUrl = options.resourceMetadataUrl === undefined ? undefined : new URL(options.resourceMetadataUrl).href
+  if (options.metrics !== undefined && options.metrics !== false && (typeof options.metrics !== 'object' || options.metrics === null)) {
+    fail('`metrics` must be `false` or `{ meterProvider? }`')
+  }
   for (const name of ['onVerified', 'onRejected', 'onRefresh', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(`\`${name}\` must be a function`)
   }

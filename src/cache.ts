@@ -20,6 +20,8 @@ export interface TokenCacheOptions {
   clock: Clock
   /** Clock tolerance in seconds: an entry lives until `exp` plus this, never longer. */
   toleranceSeconds: number
+  /** Called when a live entry is evicted to make room (not on expiry or delete). */
+  onEvict?: () => void
 }
 
 /** Default number of cached tokens. */
@@ -37,12 +39,17 @@ export class TokenCache {
   readonly #clock: Clock
   readonly #toleranceSeconds: number
 
-  constructor({ max, clock, toleranceSeconds }: TokenCacheOptions) {
+  constructor({ max, clock, toleranceSeconds, onEvict }: TokenCacheOptions) {
     this.#clock = clock
     this.#toleranceSeconds = toleranceSeconds
     // lru-cache measures TTL with `perf.now()`: the same clock as the verifier, read on every
     // check (resolution 0) so an injected clock is never stale
-    this.#entries = new LRUCache({ max, ttlResolution: 0, perf: { now: clock } })
+    this.#entries = new LRUCache({
+      max,
+      ttlResolution: 0,
+      perf: { now: clock },
+      ...(onEvict === undefined ? {} : { dispose: (_value: CachedToken, _key: string, reason: string) => { if (reason === 'evict') onEvict() } }),
+    })
   }
 
   /** The entry for `jti` if it holds exactly `token` (compared in constant time). */

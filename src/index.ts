@@ -40,6 +40,8 @@ export type { AuthInfo, FastMcpAuthExtra, FastMcpClaims, JsonValue, RequestWithA
 export { DEFAULT_REFRESH_TOKEN_LIFETIME, MIN_SECRET_LENGTH, createFastMcpAuth } from './auth.js'
 export type { FastMcpAuth, FastMcpAuthOptions, IssuedToken, MintInput, TokenResponse, TokenResponseInput } from './auth.js'
 export { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js'
+export { METRIC_NAMES } from './metrics.js'
+export type { FastMcpAuthStats, MeterProviderLike } from './metrics.js'
 export { DEFAULT_CACHE_MAX } from './cache.js'
 export { sendAuthError } from './middleware.js'
 export type { FastMcpMiddleware, NextFunction, RejectedEvent, VerifiedEvent } from './middleware.js'

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkBearerToken, readBearerCredential, type BearerSources } from './bearer.js'
 import { FastMcpAuthError, InsufficientScopeError, InvalidTokenError } from './errors.js'
+import type { MetricsRecorder } from './metrics.js'
 import type { AuthInfo, FastMcpClaims, RequestWithAuth } from './types.js'
 import type { AccessTokenVerifier, VerifiedAccessToken } from './verifier.js'
 
@@ -38,6 +39,7 @@ export interface MiddlewareSettings {
   passErrorsToNext: boolean
   onVerified: ((event: VerifiedEvent) => void) | undefined
   onRejected: ((event: RejectedEvent) => void) | undefined
+  metrics: MetricsRecorder
 }
 
 /** Builds `requireFastMcpToken`. */
@@ -45,6 +47,7 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
   const { verifier, maxTokenLength } = settings
   const accept = (req: IncomingMessage, next: NextFunction, verified: VerifiedAccessToken): void => {
     ;(req as RequestWithAuth).auth = verified.auth
+    settings.metrics.accepted(verified.cached)
     if (settings.onVerified !== undefined) {
       callHook(settings.onVerified, { request: req, auth: verified.auth, claims: verified.claims, cached: verified.cached })
     }
@@ -59,20 +62,31 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
     if (isCorsPreflight(req)) return next()
     let hit: VerifiedAccessToken | undefined
     let pending: Promise<VerifiedAccessToken> | undefined
+    let started: number | undefined
     try {
       const token = readBearerCredential(readSources(req), maxTokenLength)
       // a hit is byte-identical to a token whose characters were checked: only a miss checks them
       hit = verifier.lookup(token)
-      // a forged token throws here, synchronously: a flood of them stays cheap
-      if (hit === undefined) pending = verifier.verify(checkBearerToken(token))
+      if (hit === undefined) {
+        started = performance.now()
+        // a forged token throws here, synchronously: a flood of them stays cheap
+        pending = verifier.verify(checkBearerToken(token))
+      }
     } catch (err) {
+      if (started !== undefined) settings.metrics.verified(performance.now() - started, false)
       return refuse(req, res, next, err)
     }
     // next() runs outside any try: a later handler's error is never taken for ours
     if (hit !== undefined) return accept(req, next, hit)
     pending!.then(
-      (verified) => accept(req, next, verified),
-      (err: unknown) => refuse(req, res, next, err),
+      (verified) => {
+        settings.metrics.verified(performance.now() - started!, true)
+        accept(req, next, verified)
+      },
+      (err: unknown) => {
+        settings.metrics.verified(performance.now() - started!, false)
+        refuse(req, res, next, err)
+      },
     )
   }
 }
@@ -120,6 +134,7 @@ function rejectRequest(
   // anything unexpected is still a refusal: fail closed, never a 500 for a bad token
   const error = err instanceof FastMcpAuthError ? err : new InvalidTokenError('malformed')
   if (error.status !== 503) error.resourceMetadataUrl = settings.resourceMetadataUrl
+  settings.metrics.refused(error.reason)
   if (settings.onRejected !== undefined) callHook(settings.onRejected, { request: req, error })
   if (settings.passErrorsToNext || res.headersSent) return next(error)
   sendAuthError(res, error)

@@ -28,10 +28,15 @@ export interface VerifiedAccessToken {
 
 // how many tokens keep a ready AuthInfo (about 1.5 KB each)
 const RECENT_MAX = 512
+// how many forged tokens are remembered (at most maxTokenLength characters each)
+const FORGED_MAX = 256
+const FORGED_MAX_LENGTH = 8192
 
 export class AccessTokenVerifier {
   readonly #options: AccessTokenVerifierOptions
   readonly #recent = new Map<string, VerifiedAccessToken>()
+  /** Tokens whose signature failed, oldest first: forgeries an attacker replays. */
+  readonly #forged = new Set<string>()
   #issuer: JWTIssuer | undefined
   #keyError: unknown
   /** Resolves once the key exists and the store holds every live revocation. */
@@ -78,8 +83,27 @@ export class AccessTokenVerifier {
   verify(token: string): Promise<VerifiedAccessToken> {
     this.#checkFresh()
     const issuer = this.#issuer
-    if (issuer === undefined) return this.#waitForIssuer().then((ready) => this.#verify(ready, token, ready.checkSignature(token)))
-    return this.#verify(issuer, token, issuer.checkSignature(token))
+    if (issuer === undefined) return this.#waitForIssuer().then((ready) => this.#verify(ready, token, this.#checkSignature(ready, token)))
+    return this.#verify(issuer, token, this.#checkSignature(issuer, token))
+  }
+
+  /**
+   * The HMAC check, remembering the last few tokens whose signature failed: the keys never
+   * change, so such a token fails forever, and a flood replaying one forgery costs a Map
+   * lookup instead of an HMAC. A flood of distinct forgeries still costs one HMAC each.
+   */
+  #checkSignature(issuer: JWTIssuer, token: string): number {
+    const forged = this.#forged
+    if (forged.size !== 0 && forged.has(token)) throw new InvalidTokenError('bad_signature')
+    try {
+      return issuer.checkSignature(token)
+    } catch (err) {
+      if (err instanceof InvalidTokenError && err.reason === 'bad_signature' && token.length <= FORGED_MAX_LENGTH) {
+        if (forged.size >= FORGED_MAX) forged.delete(forged.values().next().value!)
+        forged.add(token)
+      }
+      throw err
+    }
   }
 
   async #verify(issuer: JWTIssuer, token: string, key: number): Promise<VerifiedAccessToken> {

@@ -121,3 +121,24 @@ describe('requireFastMcpToken fast paths', () => {
     assert.equal(err.stack?.includes('\n    at '), false)
   })
 })
+
+describe('replayed forgeries', () => {
+  test('a forged token replayed is refused as bad_signature every time; a valid token with its jti is untouched', async () => {
+    const reasons: string[] = []
+    const auth = createFastMcpAuth({
+      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW * 1000,
+      onRejected: (e) => reasons.push(e.error.reason),
+    })
+    await auth.ready
+    const send = (token: string) => new Promise<number>((resolve) => {
+      const req = { method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] } as unknown as IncomingMessage
+      const res = { statusCode: 200, headersSent: false, setHeader: () => res, end: () => resolve(res.statusCode) }
+      auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve(200))
+    })
+    const forged = signToken(claims({ jti: 'replayed' }), { key: 'k'.repeat(44) })
+    for (let i = 0; i < 3; i++) assert.equal(await send(forged), 401)
+    assert.deepEqual(reasons, ['bad_signature', 'bad_signature', 'bad_signature'])
+    assert.equal(await send(signToken(claims({ jti: 'replayed' }))), 200)
+    assert.equal(await send(forged), 401)
+  })
+})

@@ -7,6 +7,8 @@ declare module 'autocannon' {
     pipelining?: number
     method?: string
     headers?: Record<string, string>
+    /** Requests in turn; `setupRequest` may rewrite each one before it is sent. */
+    requests?: { setupRequest?: (req: { headers?: Record<string, string> }) => { headers?: Record<string, string> } }[]
   }
   export interface Histogram {
     average: number

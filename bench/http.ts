@@ -4,6 +4,7 @@
 // and every figure is the median over rounds. Each run's status codes are checked: valid
 // tokens must get 100% 2xx, forged ones 100% 401.
 import { fork, type ChildProcess } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import autocannon, { type Options, type Result } from 'autocannon'
 import { QUICK, fixed, median, ratio, report, table } from './common.js'
 import type { ServerCase, ToChild, ToParent } from './http-server.js'
@@ -13,7 +14,7 @@ const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? (QUICK ? 2 : 8))
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? (QUICK ? 1 : 2))
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
 
-type TokenKind = 'none' | 'valid' | 'forged' | 'forgedCachedJti'
+type TokenKind = 'none' | 'valid' | 'forged' | 'forgedCachedJti' | 'forgedVaried'
 
 interface Case {
   id: string
@@ -33,6 +34,7 @@ const CASES: Case[] = [
   { id: 'refuseFloor', name: 'floor: write our 401 for a bad signature, verify nothing', server: 'refuseFloor', token: 'forged', expect: 401 },
   { id: 'oursForgedCached', name: 'requireFastMcpToken, forged token reusing the cached jti', server: 'ours', token: 'forgedCachedJti', expect: 401 },
   { id: 'oursForged', name: 'requireFastMcpToken, forged token (new jti)', server: 'ours', token: 'forged', expect: 401 },
+  { id: 'oursForgedVaried', name: 'requireFastMcpToken, a different forged token every request', server: 'ours', token: 'forgedVaried', expect: 401 },
   { id: 'oursNoCacheForged', name: 'requireFastMcpToken cache off, forged token', server: 'oursNoCache', token: 'forged', expect: 401 },
   { id: 'expressJwtForged', name: 'express-jwt 8, forged token', server: 'expressJwt', token: 'forged', expect: 401 },
   { id: 'sdkForged', name: 'MCP SDK requireBearerAuth + jose, forged token', server: 'sdk', token: 'forged', expect: 401 },
@@ -98,6 +100,16 @@ function checkStatuses(c: Case, result: Result): string | undefined {
   return undefined
 }
 
+/** `count` forged tokens that differ from `forged` and from each other in their jti. */
+function variedForgeries(forged: string, count: number): string[] {
+  const [header, payload] = forged.split('.') as [string, string]
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
+  return Array.from({ length: count }, (_, i) => {
+    const input = `${header}.${Buffer.from(JSON.stringify({ ...claims, jti: `varied-${i}` })).toString('base64url')}`
+    return `${input}.${createHmac('sha256', 'not-the-key-'.repeat(4)).update(input).digest('base64url')}`
+  })
+}
+
 async function main(): Promise<void> {
   const { server, ready } = await ServerProcess.start()
   const tokens: Record<TokenKind, string | undefined> = {
@@ -105,7 +117,10 @@ async function main(): Promise<void> {
     valid: ready.token,
     forged: ready.forged,
     forgedCachedJti: ready.forgedCachedJti,
+    forgedVaried: ready.forged,
   }
+  const varied = variedForgeries(ready.forged, 4096)
+  let turn = 0
   const samples = new Map<string, Sample[]>(CASES.map((c) => [c.id, []]))
   const failures: string[] = []
   try {
@@ -116,6 +131,10 @@ async function main(): Promise<void> {
           url: `http://127.0.0.1:${ready.ports[c.server]}/mcp`,
           connections: CONNECTIONS,
           headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+          // more distinct forgeries than the verifier remembers: each one costs an HMAC
+          ...(c.token === 'forgedVaried'
+            ? { requests: [{ setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${varied[turn++ % varied.length]}` } }) }] }
+            : {}),
         }
         await autocannon({ ...options, duration: WARMUP })
         const before = await server.cpu()

@@ -59,6 +59,7 @@ const TARGETS: Target[] = [
   { text: 'http: warm cache req/s >= 1.2x the MCP SDK bearer middleware with jose', measured: (m) => div(get(m, 'http', 'ours.rps'), get(m, 'http', 'sdk.rps')), met: (v) => v >= 1.2 },
   { text: 'http: forged-token flood (cached jti) >= 0.8x the bare route\'s req/s', measured: (m) => div(get(m, 'http', 'oursForgedCached.rps'), get(m, 'http', 'bare.rps')), met: (v) => v >= 0.8 },
   { text: 'http: forged-token flood (new jti) >= 0.8x the bare route\'s req/s', measured: (m) => div(get(m, 'http', 'oursForged.rps'), get(m, 'http', 'bare.rps')), met: (v) => v >= 0.8 },
+  { text: 'http: flood of distinct forged tokens (one HMAC each), vs the bare route (reported, no target)', measured: (m) => div(get(m, 'http', 'oursForgedVaried.rps'), get(m, 'http', 'bare.rps')), met: () => true },
   { text: 'keys: PBKDF2 derivation <= 1.1x node:crypto pbkdf2', measured: (m) => div(get(m, 'keys', 'deriveMs'), get(m, 'keys', 'directMs')), met: (v) => v <= 1.1 },
   { text: 'keys: event loop never stalls over 20 ms during derivation (ms)', measured: (m) => get(m, 'keys', 'deriveMaxDelayMs'), met: (v) => v <= 20 },
   { text: 'memory: 100k cached tokens, no upstream claims, <= 60 MB RSS over empty (MB)', measured: (m) => get(m, 'memory', 'plain.rssOverMB'), met: (v) => v <= 60 },

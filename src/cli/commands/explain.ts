@@ -1,0 +1,85 @@
+// `fastmcp-auth explain`: "works offline, fails live" in one command: every check the
+// server makes, what it expected, what it found, and the likely cause (src/cli/explain.ts).
+import { explainToken, type ExplainKey } from '../explain.js'
+import { readTokenArgument, type CliIo } from '../io.js'
+import {
+  describeKeySource,
+  deriveSourceKey,
+  KEY_HELP,
+  KEY_OPTIONS,
+  keyAlternatives,
+  MAX_PREVIOUS_SECRETS,
+  PREVIOUS_SECRETS_ENV,
+  readKeySource,
+} from '../key-source.js'
+import { renderReport } from '../render.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, stringOption, type Command } from '../usage.js'
+
+const help = `Usage: fastmcp-auth explain TOKEN|- [--issuer I] [--audience A] [--refresh] [--json]
+
+Explains whether a server with these settings accepts the token, and why not: the
+decoded header and claims (NOT VERIFIED), then each check with what was expected and
+what was found: format, algorithm, signature (when it fails: which other derivation
+signed it: the other entropy mode, the default salt, the 32 raw key bytes, the secret
+itself, a previous secret), exp, nbf, iss and aud (trailing slash, case, scheme, path),
+claim types, token use, and the lifetime bound. Exit 0 when the token would be
+accepted, 1 otherwise (also when a check could not run for want of a setting).
+
+  TOKEN | -                the token, or - to read it from stdin
+  --issuer I               the server's issuer (without it, iss is shown, not checked)
+  --audience A             the server's audience (without it, aud is shown, not checked)
+  --refresh                the token is presented as a refresh token (default: as an
+                           access token, on a resource route)
+  --json                   print the report as JSON
+
+${KEY_HELP}
+  ${PREVIOUS_SECRETS_ENV}
+                           earlier secrets, comma- or newline-separated, tried when the
+                           signature fails (the first ${MAX_PREVIOUS_SECRETS})
+
+Without a key the signature is not checked. At most a handful of keys are derived, and
+only when the signature fails (PBKDF2 takes about a third of a second each).
+`
+
+const OPTIONS = {
+  ...KEY_OPTIONS,
+  issuer: { type: 'string' },
+  audience: { type: 'string' },
+  refresh: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'say why a server accepts or refuses a token, check by check',
+  help,
+  async run(argv: readonly string[], io: CliIo): Promise<number> {
+    const args = parseCommandArgs(argv, { command: 'explain', options: OPTIONS, positionals: ['TOKEN|-'] })
+    if (flagOption(args, 'help')) {
+      io.stdout(help)
+      return EXIT_OK
+    }
+    const source = await readKeySource(args, io, 'explain', { previousSecrets: true })
+    const token = await readTokenArgument(args.positionals[0]!, io, 'explain')
+    let key: ExplainKey | undefined
+    if (source !== undefined) {
+      const bytes = await deriveSourceKey(source)
+      key = { description: describeKeySource(source), key: bytes, alternatives: keyAlternatives(source, bytes) }
+    }
+    const report = await explainToken({
+      token,
+      issuer: stringOption(args, 'issuer'),
+      audience: stringOption(args, 'audience'),
+      expectedTokenUse: flagOption(args, 'refresh') ? 'refresh' : 'access',
+      key,
+      nowMs: io.now(),
+    })
+    if (flagOption(args, 'json')) {
+      const { header, claims, ...rest } = report
+      io.stdout(`${JSON.stringify({ ...rest, unverified: { header: header ?? null, claims: claims ?? null } }, null, 2)}\n`)
+    } else {
+      io.stdout(renderReport(report))
+    }
+    return report.verdict === 'accepted' ? EXIT_OK : EXIT_REFUSED
+  },
+}

@@ -2,9 +2,8 @@
 // server would give, and which other keys it derives, when, and in what order.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { deriveJwtKey, InvalidTokenError, JWTIssuer } from '../src/index.js'
+import { DEFAULT_MAX_TOKEN_LIFETIME, deriveJwtKey, InvalidTokenError, JWTIssuer } from '../src/index.js'
 import {
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   describeUrlDifference,
   explainToken,
   formatDuration,
@@ -15,7 +14,7 @@ import {
 } from '../src/cli/explain.js'
 import { keyAlternatives, type KeyAlternative, type SecretKeySource } from '../src/cli/key-source.js'
 import { renderReport } from '../src/cli/render.js'
-import { AUDIENCE, claims, ISSUER, NOW, NOW_MS, signToken, vector, vectors, VECTOR_KEY } from './helpers.js'
+import { AUDIENCE, claims, ISSUER, NOW, NOW_MS, signToken, vector, vectors, vectors34, VECTOR_KEY } from './helpers.js'
 
 const KEY: ExplainKey = { description: 'the test key', key: Buffer.from(VECTOR_KEY), alternatives: [] }
 const OTHER_KEY = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5PQ='
@@ -52,7 +51,7 @@ describe('explainToken', () => {
     assert.equal(report.reason, undefined)
     assert.deepEqual(report.checks.map((c) => [c.name, c.status]), [
       ['format', 'pass'], ['algorithm', 'pass'], ['signature', 'pass'], ['exp', 'pass'], ['nbf', 'pass'],
-      ['iss', 'pass'], ['aud', 'pass'], ['claims', 'pass'], ['token_use', 'pass'], ['lifetime', 'pass'],
+      ['iss', 'pass'], ['aud', 'pass'], ['claims', 'pass'], ['lifetime', 'pass'], ['token_use', 'pass'],
     ])
     assert.deepEqual(report.claims, claims())
     assert.deepEqual(report.header, { alg: 'HS256', typ: 'JWT' })
@@ -63,13 +62,13 @@ describe('explainToken', () => {
     assert.equal(report.verdict, 'refused')
     assert.equal(report.reason, 'expired')
     assert.equal(report.description, 'The token has expired')
-    assert.equal(check(report, 'exp').found, 'expired 3 h 12 min ago (2029-12-31T20:48:00Z)')
+    assert.equal(check(report, 'exp').found, 'expired 3 h 12 min ago (2099-12-31T20:48:00Z)')
   })
 
   test('a token valid only later says when it becomes valid', async () => {
     const report = await explain(signToken(claims({ nbf: NOW + 300 })))
     assert.equal(report.reason, 'not_yet_valid')
-    assert.equal(check(report, 'nbf').found, 'valid in 5 min (2030-01-01T00:05:00Z)')
+    assert.equal(check(report, 'nbf').found, 'valid in 5 min (2100-01-01T00:05:00Z)')
   })
 
   test('a token without exp is refused as invalid_claim (this package requires exp)', async () => {
@@ -79,7 +78,7 @@ describe('explainToken', () => {
     assert.equal(check(report, 'exp').found, 'no exp')
   })
 
-  test(`exp more than ${DEFAULT_MAX_TOKEN_LIFETIME_SECONDS / 86400} days ahead is lifetime_exceeded`, async () => {
+  test(`exp more than ${DEFAULT_MAX_TOKEN_LIFETIME / 86400} days ahead is lifetime_exceeded`, async () => {
     const far = await explain(signToken(claims({ exp: NOW + 401 * 86400 })))
     assert.equal(far.reason, 'lifetime_exceeded')
     assert.equal(check(far, 'lifetime').found, 'exp 401 d ahead')
@@ -248,6 +247,10 @@ describe('explainToken agrees with JWTIssuer.verifyToken', () => {
     ['refresh', signToken(claims({ token_use: 'refresh' }))],
     ['issuer', signToken(claims({ iss: `${ISSUER}/` }))],
     ['types', signToken(claims({ scope: ['read'] }))],
+    ['sub', signToken(claims({ sub: 7 }))],
+    ['explicit access', signToken(claims({ token_use: 'access' }))],
+    ['lifetime', signToken(claims({ exp: NOW + DEFAULT_MAX_TOKEN_LIFETIME + 1 }))],
+    ['lifetime and refresh', signToken(claims({ exp: NOW + DEFAULT_MAX_TOKEN_LIFETIME + 1, token_use: 'refresh' }))],
   ]
   for (const [name, token] of cases) {
     test(`same verdict for ${name}`, async () => {
@@ -255,10 +258,23 @@ describe('explainToken agrees with JWTIssuer.verifyToken', () => {
         () => 'accepted',
         (err: unknown) => (err instanceof InvalidTokenError ? err.reason : 'threw'),
       )
-      // vector tokens expire in 2100: the lifetime bound is the server's option, not the vectors'
-      const report = await explain(token, { maxTokenLifetimeSeconds: Number.POSITIVE_INFINITY })
+      const report = await explain(token)
       assert.equal(report.verdict === 'accepted' ? 'accepted' : report.reason, server)
     })
+  }
+})
+
+describe('explainToken agrees with FastMCP 3.4\'s verify_token on its vectors', () => {
+  for (const v of vectors34.tokens) {
+    for (const use of ['access', 'refresh'] as const) {
+      test(`${v.id} as ${use}: ${v.expect[use].verdict}`, async () => {
+        const report = await explainToken({
+          token: v.token, issuer: v.issuer, audience: v.audience, expectedTokenUse: use, nowMs: vectors34.now * 1000,
+          key: { description: 'the vector key', key: Buffer.from(v.key), alternatives: [] },
+        })
+        assert.equal(report.verdict, v.expect[use].verdict === 'valid' ? 'accepted' : 'refused')
+      })
+    }
   }
 })
 
@@ -295,8 +311,8 @@ describe('formatDuration and formatInstant', () => {
     assert.equal(formatDuration(Number.POSITIVE_INFINITY), 'forever')
   })
   test('ISO 8601 UTC, milliseconds only when there are some', () => {
-    assert.equal(formatInstant(NOW), '2030-01-01T00:00:00Z')
-    assert.equal(formatInstant(NOW + 0.5), '2030-01-01T00:00:00.500Z')
+    assert.equal(formatInstant(NOW), '2100-01-01T00:00:00Z')
+    assert.equal(formatInstant(NOW + 0.5), '2100-01-01T00:00:00.500Z')
   })
 })
 

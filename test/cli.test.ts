@@ -173,10 +173,20 @@ describe('fastmcp-auth mint', () => {
     assert.deepEqual(claims.upstream_claims, { sub: 'u1', groups: ['a'] })
   })
 
+  test('writes FastMCP 3.4+\'s header, or the older one with --legacy-header; --subject sets sub after jti', async () => {
+    const current = json(await cli(['inspect', await mint(['--subject', 'user-1', '--jti', 'j1']), '--json']))
+    assert.equal(Buffer.from(String((await mint()).split('.')[0]), 'base64url').toString(), '{"typ":"JWT","alg":"HS256"}')
+    assert.deepEqual(Object.keys(current.payload as object), ['iss', 'aud', 'client_id', 'scope', 'exp', 'iat', 'jti', 'sub'])
+    assert.equal((current.payload as Record<string, unknown>).sub, 'user-1')
+    const legacy = (await mint(['--legacy-header'])).split('.')[0]!
+    assert.equal(Buffer.from(legacy, 'base64url').toString(), '{"alg":"HS256","typ":"JWT"}')
+  })
+
   const usage: [string, string[], RegExp][] = [
     ['no --client-id', ['mint', ...SITE], /^fastmcp-auth: mint: --client-id is required\n$/],
     ['no --issuer', ['mint', '--audience', AUDIENCE, '--client-id', 'c'], /--issuer is required/],
-    ['--expires-in 0', ['mint', ...SITE, '--client-id', 'c', '--expires-in', '0'], /--expires-in must be a whole number of seconds/],
+    ['--expires-in 0', ['mint', ...SITE, '--client-id', 'c', '--expires-in', '0'], /--expires-in must be a whole number of seconds, from 1 to 34560000/],
+    ['--expires-in beyond 400 days', ['mint', ...SITE, '--client-id', 'c', '--expires-in', '34560001'], /--expires-in must be a whole number of seconds, from 1 to 34560000/],
     ['--upstream-claims not an object', ['mint', ...SITE, '--client-id', 'c', '--upstream-claims', '[1]'], /--upstream-claims must be a JSON object/],
     ['--entropy medium', ['mint', ...SITE, '--client-id', 'c', '--entropy', 'medium'], /--entropy must be low or high/],
   ]
@@ -234,6 +244,17 @@ describe('fastmcp-auth verify', () => {
     assert.match(refused.stderr, /^refused: refresh_token: A refresh token cannot be used as an access token/)
     assert.equal((await cli(['verify', token, ...SITE, ...HIGH, '--refresh'])).code, 0)
     assert.equal((await cli(['verify', await mint(), ...SITE, ...HIGH, '--refresh'])).code, 1, 'an access token is not a refresh token')
+  })
+
+  test('a FastMCP vector verifies; it expires in 2100, so only with --max-lifetime above the 400-day bound', async () => {
+    const v = vector('access-basic')
+    const env = { FASTMCP_JWT_SECRET: v.key_material }
+    const bounded = await cli(['verify', v.token, '--issuer', v.issuer, '--audience', v.audience], { env })
+    assert.equal(bounded.code, 1)
+    assert.match(bounded.stderr, /^refused: lifetime_exceeded: /)
+    const run = await cli(['verify', v.token, '--issuer', v.issuer, '--audience', v.audience, '--max-lifetime', String(100 * 365 * 86400)], { env })
+    assert.equal(run.code, 0, run.stderr)
+    assert.deepEqual(json(run), validPayload('access-basic'))
   })
 
   test('FastMCP vector fail-expired: exit 1, expired', async () => {
@@ -305,6 +326,13 @@ describe('fastmcp-auth explain', () => {
     assert.equal(run.code, 1)
     assert.match(run.stdout, /\[FAIL\] exp .*\n\s+found: {4}expired \d+ d( \d+ h)? ago \(202[01]-\d\d-\d\dT[\d:]+Z\)/)
     assert.match(run.stdout, /Verdict: REFUSED \(expired\): The token has expired/)
+  })
+
+  test('a token that expires beyond the lifetime bound', async () => {
+    const run = await cli(['explain', await mint(['--expires-in', '7200']), ...SITE, ...HIGH, '--max-lifetime', '3600'])
+    assert.equal(run.code, 1)
+    assert.match(run.stdout, /\[FAIL\] lifetime +expected: exp at most 1 h ahead \(maxTokenLifetimeSeconds\)\n\s+found: {4}exp (1 h 59 min|2 h) ahead/)
+    assert.match(run.stdout, /Verdict: REFUSED \(lifetime_exceeded\)/)
   })
 
   test('a refresh token presented as an access token', async () => {

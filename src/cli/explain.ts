@@ -6,11 +6,8 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from '../bearer.js'
 import { constantTimeEqual } from '../cache.js'
 import { decodeJsonSegment, splitCompact } from '../compact.js'
 import { InvalidTokenError, type InvalidTokenReason } from '../errors.js'
-import { checkTimes } from '../issuer.js'
+import { checkTimes, DEFAULT_MAX_TOKEN_LIFETIME } from '../issuer.js'
 import type { KeyAlternative, KeyAlternativeId } from './key-source.js'
-
-/** The server's default bound on how far ahead `exp` may be, in seconds: 400 days. */
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 400 * 24 * 3600
 
 /** The header FastMCP before 3.4 (authlib) writes, and the one 3.4+ (joserfc) writes. */
 const LEGACY_HEADER = '{"alg":"HS256","typ":"JWT"}'
@@ -38,12 +35,12 @@ export interface ExplainInput {
   key?: ExplainKey | undefined
   /** Milliseconds since the epoch. */
   nowMs: number
-  /** How far ahead `exp` may be, in seconds. @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS */
+  /** The server's `maxTokenLifetimeSeconds`: how far ahead `exp` may be. @default DEFAULT_MAX_TOKEN_LIFETIME (400 days) */
   maxTokenLifetimeSeconds?: number
 }
 
 /** The checks, in the order the server makes them. */
-export type CheckName = 'format' | 'algorithm' | 'signature' | 'exp' | 'nbf' | 'iss' | 'aud' | 'claims' | 'token_use' | 'lifetime'
+export type CheckName = 'format' | 'algorithm' | 'signature' | 'exp' | 'nbf' | 'iss' | 'aud' | 'claims' | 'lifetime' | 'token_use'
 
 /** `skip`: not checked, for want of a setting (or because an earlier check made it moot). */
 export type CheckStatus = 'pass' | 'fail' | 'skip'
@@ -116,8 +113,8 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
   checks.push(checkUrlClaim('iss', claims.iss, input.issuer, '--issuer'))
   checks.push(checkUrlClaim('aud', claims.aud, input.audience, '--audience'))
   checks.push(checkClaimTypes(claims))
+  checks.push(checkLifetime(claims.exp, nowMs, input.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME))
   checks.push(checkTokenUse(claims.token_use, input.expectedTokenUse ?? 'access'))
-  checks.push(checkLifetime(claims.exp, nowMs, input.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS))
   return conclude(report)
 }
 
@@ -331,26 +328,31 @@ function checkClaimTypes(claims: Record<string, unknown>): ExplainCheck {
   if (typeof clientId !== 'string') problems.push(clientId === undefined ? 'no client_id' : 'client_id is not a string')
   if (scope !== undefined && typeof scope !== 'string') problems.push('scope is not a string')
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) problems.push('iat is not a number')
-  if (claims.token_use !== undefined && claims.token_use !== 'refresh') problems.push('token_use is neither absent nor "refresh"')
+  if (claims.token_use !== undefined && claims.token_use !== 'refresh' && claims.token_use !== 'access') {
+    problems.push('token_use is neither "access" nor "refresh"')
+  }
   if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
     problems.push('upstream_claims is not an object')
   }
-  const expected = 'jti and client_id strings; scope a string, iat a number, upstream_claims an object, when present'
+  if (claims.sub !== undefined && typeof claims.sub !== 'string') problems.push('sub is not a string')
+  const expected = 'jti and client_id strings; when present: scope and sub strings, iat a number, token_use "access" or "refresh", upstream_claims an object'
   if (problems.length === 0) return { name: 'claims', status: 'pass', expected, found: 'all well-typed' }
   return { name: 'claims', status: 'fail', reason: 'invalid_claim', expected, found: problems.join('; '), hint: 'not a token FastMCP or this package mints' }
 }
 
 function checkTokenUse(tokenUse: unknown, expected: 'access' | 'refresh'): ExplainCheck {
+  // a missing token_use reads as "access", as in FastMCP
   const use = tokenUse === 'refresh' ? 'refresh' : 'access'
   const found = tokenUse === undefined ? 'an access token (no token_use)' : `token_use ${JSON.stringify(tokenUse)}`
+  const access = 'an access token (token_use absent or "access")'
   if (expected === 'access') {
     if (use === 'refresh') {
       return {
-        name: 'token_use', status: 'fail', reason: 'refresh_token', expected: 'an access token (no token_use)', found,
+        name: 'token_use', status: 'fail', reason: 'refresh_token', expected: access, found,
         hint: 'a refresh token presented as an access token: resource routes refuse it; send it to the token endpoint (grant_type=refresh_token) for an access token',
       }
     }
-    return { name: 'token_use', status: 'pass', expected: 'an access token (no token_use)', found }
+    return { name: 'token_use', status: 'pass', expected: access, found }
   }
   if (use !== 'refresh') {
     return { name: 'token_use', status: 'fail', reason: 'not_refresh_token', expected: 'a refresh token (token_use "refresh")', found, hint: 'an access token presented as a refresh token' }
@@ -364,12 +366,13 @@ function checkLifetime(exp: unknown, nowMs: number, maxSeconds: number): Explain
   if (typeof exp !== 'number' || !Number.isFinite(exp)) {
     return { name: 'lifetime', status: 'skip', expected, found: 'not checked', hint: 'not checked: exp is not a number' }
   }
-  const ahead = exp - nowMs / 1000
+  // the server's arithmetic: whole seconds of now, no tolerance here
+  const ahead = exp - Math.floor(nowMs / 1000)
   const found = ahead <= 0 ? 'exp is past' : `exp ${formatDuration(ahead * 1000)} ahead`
   if (ahead > maxSeconds) {
     return {
       name: 'lifetime', status: 'fail', reason: 'lifetime_exceeded', expected, found,
-      hint: 'the server refuses tokens that expire further ahead than it would ever mint; mint a shorter lifetime (or raise maxTokenLifetimeSeconds)',
+      hint: 'the server refuses tokens that expire further ahead than it would ever mint: mint a shorter lifetime, or raise maxTokenLifetimeSeconds (--max-lifetime here)',
     }
   }
   return { name: 'lifetime', status: 'pass', expected, found }

@@ -118,3 +118,17 @@ export function requireOption(args: ParsedArgs, name: string, command: string): 
 export function flagOption(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true
 }
+
+/**
+ * A whole number of seconds, 1 or more, or `fallback` when absent.
+ * @throws UsageError naming the flag, for anything else or more than `max`
+ */
+export function secondsOption(args: ParsedArgs, name: string, command: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = stringOption(args, name)
+  if (value === undefined) return fallback
+  const seconds = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > max) {
+    throw new UsageError(`${command}: --${name} must be a whole number of seconds, from 1${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}`)
+  }
+  return seconds
+}

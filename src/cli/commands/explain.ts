@@ -1,5 +1,6 @@
 // `fastmcp-auth explain`: "works offline, fails live" in one command: every check the
 // server makes, what it expected, what it found, and the likely cause (src/cli/explain.ts).
+import { DEFAULT_MAX_TOKEN_LIFETIME } from '../../issuer.js'
 import { explainToken, type ExplainKey } from '../explain.js'
 import { readTokenArgument, type CliIo } from '../io.js'
 import {
@@ -13,9 +14,10 @@ import {
   readKeySource,
 } from '../key-source.js'
 import { renderReport } from '../render.js'
-import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, stringOption, type Command } from '../usage.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, secondsOption, stringOption, type Command } from '../usage.js'
 
-const help = `Usage: fastmcp-auth explain TOKEN|- [--issuer I] [--audience A] [--refresh] [--json]
+const help = `Usage: fastmcp-auth explain TOKEN|- [--issuer I] [--audience A] [--refresh]
+                               [--max-lifetime SECONDS] [--json]
 
 Explains whether a server with these settings accepts the token, and why not: the
 decoded header and claims (NOT VERIFIED), then each check with what was expected and
@@ -30,6 +32,9 @@ accepted, 1 otherwise (also when a check could not run for want of a setting).
   --audience A             the server's audience (without it, aud is shown, not checked)
   --refresh                the token is presented as a refresh token (default: as an
                            access token, on a resource route)
+  --max-lifetime SECONDS   the server's maxTokenLifetimeSeconds: a token whose exp lies
+                           further ahead is refused (lifetime_exceeded); default
+                           ${DEFAULT_MAX_TOKEN_LIFETIME} (400 days)
   --json                   print the report as JSON
 
 ${KEY_HELP}
@@ -46,6 +51,7 @@ const OPTIONS = {
   issuer: { type: 'string' },
   audience: { type: 'string' },
   refresh: { type: 'boolean' },
+  'max-lifetime': { type: 'string' },
   json: { type: 'boolean' },
 } as const
 
@@ -59,6 +65,7 @@ export const explainCommand: Command = {
       io.stdout(help)
       return EXIT_OK
     }
+    const maxTokenLifetimeSeconds = secondsOption(args, 'max-lifetime', 'explain', DEFAULT_MAX_TOKEN_LIFETIME)
     const source = await readKeySource(args, io, 'explain', { previousSecrets: true })
     const token = await readTokenArgument(args.positionals[0]!, io, 'explain')
     let key: ExplainKey | undefined
@@ -73,6 +80,7 @@ export const explainCommand: Command = {
       expectedTokenUse: flagOption(args, 'refresh') ? 'refresh' : 'access',
       key,
       nowMs: io.now(),
+      maxTokenLifetimeSeconds,
     })
     if (flagOption(args, 'json')) {
       const { header, claims, ...rest } = report

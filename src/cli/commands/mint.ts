@@ -3,15 +3,15 @@
 import { randomUUID } from 'node:crypto'
 import { DEFAULT_REFRESH_TOKEN_LIFETIME } from '../../auth.js'
 import { decodeJsonSegment, splitCompact } from '../../compact.js'
-import { DEFAULT_ACCESS_TOKEN_LIFETIME, JWTIssuer } from '../../issuer.js'
+import { DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer } from '../../issuer.js'
 import type { JsonValue } from '../../types.js'
 import type { CliIo } from '../io.js'
 import { deriveSourceKey, KEY_HELP, KEY_OPTIONS, requireKeySource, shortSecretWarning } from '../key-source.js'
-import { EXIT_OK, flagOption, parseCommandArgs, requireOption, stringOption, UsageError, type Command } from '../usage.js'
+import { EXIT_OK, flagOption, parseCommandArgs, requireOption, secondsOption, stringOption, UsageError, type Command } from '../usage.js'
 
 const help = `Usage: fastmcp-auth mint --issuer I --audience A --client-id C [--scope "a b"]
-                         [--refresh] [--expires-in SECONDS] [--jti J]
-                         [--upstream-claims JSON] [--json]
+                         [--refresh] [--expires-in SECONDS] [--jti J] [--subject S]
+                         [--upstream-claims JSON] [--legacy-header] [--json]
 
 Mints a token exactly as FastMCP does and prints it.
 
@@ -21,9 +21,13 @@ Mints a token exactly as FastMCP does and prints it.
   --client-id C            client_id
   --scope "a b"            scopes, separated by spaces (default: none)
   --refresh                a refresh token (token_use "refresh") instead of an access token
-  --expires-in SECONDS     lifetime (default ${DEFAULT_ACCESS_TOKEN_LIFETIME}; ${DEFAULT_REFRESH_TOKEN_LIFETIME}, 30 days, with --refresh)
+  --expires-in SECONDS     lifetime (default ${DEFAULT_ACCESS_TOKEN_LIFETIME}; ${DEFAULT_REFRESH_TOKEN_LIFETIME}, 30 days, with --refresh;
+                           at most ${DEFAULT_MAX_TOKEN_LIFETIME}, 400 days, the server's default bound)
   --jti J                  token id (default: a random UUID)
+  --subject S              sub (FastMCP 3.4+ subject)
   --upstream-claims JSON   a JSON object, signed into upstream_claims (not encrypted)
+  --legacy-header          the header FastMCP wrote before 3.4, {"alg":"HS256","typ":"JWT"},
+                           instead of 3.4+'s {"typ":"JWT","alg":"HS256"} (both verify)
   --json                   print { "token", "jti", "expires_at" } (expires_at: seconds since the epoch)
 
 ${KEY_HELP}
@@ -42,7 +46,9 @@ const OPTIONS = {
   refresh: { type: 'boolean' },
   'expires-in': { type: 'string' },
   jti: { type: 'string' },
+  subject: { type: 'string' },
   'upstream-claims': { type: 'string' },
+  'legacy-header': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const
 
@@ -60,17 +66,21 @@ export const mintCommand: Command = {
     const audience = requireOption(args, 'audience', 'mint')
     const clientId = requireOption(args, 'client-id', 'mint')
     const refresh = flagOption(args, 'refresh')
-    const expiresIn = readSeconds(stringOption(args, 'expires-in'), refresh ? DEFAULT_REFRESH_TOKEN_LIFETIME : DEFAULT_ACCESS_TOKEN_LIFETIME)
+    const lifetime = refresh ? DEFAULT_REFRESH_TOKEN_LIFETIME : DEFAULT_ACCESS_TOKEN_LIFETIME
+    const expiresIn = secondsOption(args, 'expires-in', 'mint', lifetime, DEFAULT_MAX_TOKEN_LIFETIME)
     const scopes = (stringOption(args, 'scope') ?? '').split(/\s+/).filter((s) => s.length > 0)
     const jti = stringOption(args, 'jti') ?? randomUUID()
     if (jti.length === 0) throw new UsageError('mint: --jti must not be empty')
+    const subject = stringOption(args, 'subject')
+    if (subject?.length === 0) throw new UsageError('mint: --subject must not be empty')
     const upstreamClaims = readUpstreamClaims(stringOption(args, 'upstream-claims'))
     const source = await requireKeySource(args, io, 'mint')
     const warning = shortSecretWarning(source)
     if (warning !== undefined) io.stderr(warning)
 
-    const signer = new JWTIssuer({ issuer, audience, signingKey: await deriveSourceKey(source) })
-    const input = { clientId, scopes, jti, expiresIn, upstreamClaims }
+    const signingKey = await deriveSourceKey(source)
+    const signer = new JWTIssuer({ issuer, audience, signingKey, legacyHeader: flagOption(args, 'legacy-header') })
+    const input = { clientId, scopes, jti, expiresIn, subject, upstreamClaims }
     const token = refresh ? await signer.issueRefreshToken(input) : await signer.issueAccessToken(input)
     if (flagOption(args, 'json')) {
       const { exp } = decodeJsonSegment(splitCompact(token).payload)
@@ -80,13 +90,6 @@ export const mintCommand: Command = {
     }
     return EXIT_OK
   },
-}
-
-function readSeconds(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const seconds = /^\d+$/.test(value) ? Number(value) : Number.NaN
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new UsageError('mint: --expires-in must be a whole number of seconds, 1 or more')
-  return seconds
 }
 
 function readUpstreamClaims(value: string | undefined): { [key: string]: JsonValue } | undefined {

@@ -1,22 +1,26 @@
 // `fastmcp-auth verify`: the server's verdict on one token: exit 0 and its claims, or exit 1
 // and the refusal reason (`expired`, `invalid_audience`, ...), as JWTIssuer decides it.
 import { InvalidTokenError } from '../../errors.js'
-import { JWTIssuer } from '../../issuer.js'
+import { DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer } from '../../issuer.js'
 import { readTokenArgument, type CliIo } from '../io.js'
 import { deriveSourceKey, KEY_HELP, KEY_OPTIONS, requireKeySource } from '../key-source.js'
-import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, requireOption, type Command } from '../usage.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, requireOption, secondsOption, type Command } from '../usage.js'
 
-const help = `Usage: fastmcp-auth verify TOKEN|- --issuer I --audience A [--refresh] [--json]
+const help = `Usage: fastmcp-auth verify TOKEN|- --issuer I --audience A [--refresh]
+                              [--max-lifetime SECONDS] [--json]
 
-Verifies a token as the server does: HS256 only, signature, exp (required), nbf, iss and
-aud as exact strings, claim types, token use. Exit 0 and the claims as JSON when it is
-accepted; exit 1 and the reason on stderr when it is refused.
+Verifies a token as the server does: HS256 only, signature, exp (required), nbf, iss
+and aud as exact strings, claim types, the lifetime bound, token use. Exit 0 and the
+claims as JSON when it is accepted; exit 1 and the reason on stderr when it is refused.
 
   TOKEN | -                the token, or - to read it from stdin
   --issuer I               the server's issuer, exactly
   --audience A             the server's audience, exactly
   --refresh                expect a refresh token (as a token endpoint does); without it a
                            refresh token is refused (refresh_token), as on resource routes
+  --max-lifetime SECONDS   the server's maxTokenLifetimeSeconds: a token whose exp lies
+                           further ahead is refused (lifetime_exceeded); default
+                           ${DEFAULT_MAX_TOKEN_LIFETIME} (400 days)
   --json                   print { "valid": true, "claims" } or
                            { "valid": false, "reason", "description" } on stdout
 
@@ -30,6 +34,7 @@ const OPTIONS = {
   issuer: { type: 'string' },
   audience: { type: 'string' },
   refresh: { type: 'boolean' },
+  'max-lifetime': { type: 'string' },
   json: { type: 'boolean' },
 } as const
 
@@ -45,10 +50,12 @@ export const verifyCommand: Command = {
     }
     const issuer = requireOption(args, 'issuer', 'verify')
     const audience = requireOption(args, 'audience', 'verify')
+    const maxTokenLifetimeSeconds = secondsOption(args, 'max-lifetime', 'verify', DEFAULT_MAX_TOKEN_LIFETIME)
     const source = await requireKeySource(args, io, 'verify')
     const token = await readTokenArgument(args.positionals[0]!, io, 'verify')
     const json = flagOption(args, 'json')
-    const verifier = new JWTIssuer({ issuer, audience, signingKey: await deriveSourceKey(source), clock: io.now })
+    const signingKey = await deriveSourceKey(source)
+    const verifier = new JWTIssuer({ issuer, audience, signingKey, maxTokenLifetimeSeconds, clock: io.now })
     try {
       const claims = await verifier.verifyToken(token, { expectedTokenUse: flagOption(args, 'refresh') ? 'refresh' : 'access' })
       io.stdout(`${JSON.stringify(json ? { valid: true, claims } : claims, null, 2)}\n`)

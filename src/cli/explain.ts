@@ -145,7 +145,7 @@ function tryDecode(segment: string | undefined): Record<string, unknown> | undef
 }
 
 function checkFormat(token: string, header: unknown, claims: unknown, parts: number): ExplainCheck {
-  const expected = `three base64url segments (header.payload.signature) holding JSON objects, at most ${DEFAULT_MAX_TOKEN_LENGTH} characters`
+  const expected = `header.payload.signature, base64url JSON objects, at most ${DEFAULT_MAX_TOKEN_LENGTH} characters`
   const fail = (found: string, reason: InvalidTokenReason, hint?: string): ExplainCheck =>
     ({ name: 'format', status: 'fail', reason, expected, found, ...(hint === undefined ? {} : { hint }) })
   if (token.length > DEFAULT_MAX_TOKEN_LENGTH) {

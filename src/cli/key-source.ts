@@ -200,7 +200,7 @@ export function keyAlternatives(source: KeySource, key: Uint8Array): KeyAlternat
       id: 'other_entropy',
       description: `the key derived from the same secret with ${describeDerivation(other, salt)}`,
       hint: `the signer derived the key with ${KDF[other]} (entropy ${other}), you with ${KDF[entropy]} (entropy ${entropy}): ` +
-        `use --entropy ${other} (entropy: '${other}' in createFastMcpAuth; FastMCP uses PBKDF2 for jwt_signing_key, HKDF for a key from the upstream client secret)`,
+        `use --entropy ${other}, entropy: '${other}' in createFastMcpAuth (FastMCP: PBKDF2 for jwt_signing_key, HKDF for the upstream client secret)`,
       key: () => derive(secret, other, salt),
     }],
   ]

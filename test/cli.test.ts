@@ -345,10 +345,11 @@ describe('fastmcp-auth explain', () => {
   test('a token signed with a previous secret from FASTMCP_JWT_PREVIOUS_SECRETS', async () => {
     const token = await mint([], { FASTMCP_JWT_SECRET: OLD_SECRET })
     const run = await cli(['explain', token, ...SITE, ...HIGH, '--json'], {
-      env: { FASTMCP_JWT_SECRET: SECRET, FASTMCP_JWT_PREVIOUS_SECRETS: `another-old-secret-xyz,\n${OLD_SECRET}` },
+      env: { FASTMCP_JWT_SECRET: SECRET, FASTMCP_JWT_PREVIOUS_SECRETS: `another-old-secret-xyz,\n${OLD_SECRET}, s3,s4,s5,s6` },
     })
     assert.equal(json(run).signedWith, 'previous_secret')
     assert.match(run.stdout, /previous secret #2 of FASTMCP_JWT_PREVIOUS_SECRETS/)
+    assert.equal(run.stderr, 'note: FASTMCP_JWT_PREVIOUS_SECRETS holds 6 secrets; the first 5 are tried\n')
   })
 
   test('from stdin, without a key: claims shown, signature not checked, exit 1 (undecided)', async () => {
@@ -371,10 +372,10 @@ describe('fastmcp-auth explain', () => {
 })
 
 describe('fastmcp-auth inspect', () => {
-  test('decodes a token, marked NOT VERIFIED, without any key; exit 0', async () => {
+  test('decodes a token, marked UNVERIFIED, without any key; exit 0', async () => {
     const run = await cli(['inspect', await mint(['--jti', 'jti-inspect'])], { env: {} })
     assert.equal(run.code, 0)
-    assert.match(run.stdout, /^Decoded, NOT VERIFIED/)
+    assert.match(run.stdout, /^UNVERIFIED: decoded only, nothing checked/)
     assert.match(run.stdout, /\n {2}jti +"jti-inspect"\n/)
   })
 

@@ -380,7 +380,8 @@ function checkLifetime(exp: unknown, nowMs: number, maxSeconds: number): Explain
 
 /** "expired 3 h 12 min ago" / "expires in 52 min", relative to now. */
 function describeFromNow(seconds: number, nowMs: number, future: string, past: string): string {
-  const deltaMs = seconds * 1000 - nowMs
+  // whole seconds of now, as the server counts them
+  const deltaMs = seconds * 1000 - Math.floor(nowMs / 1000) * 1000
   return deltaMs > 0 ? `${future} in ${formatDuration(deltaMs)}` : `${past} ${formatDuration(-deltaMs)} ago`
 }
 

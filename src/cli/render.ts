@@ -2,8 +2,9 @@
 // check by check. Only formats what explain.ts decided; decides nothing.
 import { formatInstant, type ExplainCheck, type ExplainReport } from './explain.js'
 
-/** The banner over anything decoded but not verified. */
-export const UNVERIFIED_BANNER = 'Decoded, NOT VERIFIED: anyone can write these fields'
+/** The banners over what is decoded but not verified: by `explain`, and by `inspect`. */
+export const NOT_VERIFIED_BANNER = 'Decoded, NOT VERIFIED: anyone can write these fields; the checks below decide'
+export const UNVERIFIED_BANNER = 'UNVERIFIED: decoded only, nothing checked; anyone can write these fields (verify or explain checks them)'
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf'])
 
@@ -11,7 +12,11 @@ const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf'])
  * The header and claims as `name  value` lines, times with their ISO 8601 form.
  * Absent parts (a segment that does not decode) are said so.
  */
-export function renderDecoded(header: Record<string, unknown> | undefined, claims: Record<string, unknown> | undefined): string {
+export function renderDecoded(
+  header: Record<string, unknown> | undefined,
+  claims: Record<string, unknown> | undefined,
+  banner: string,
+): string {
   const rows: [string, string][] = [['header', header === undefined ? '(does not decode)' : JSON.stringify(header)]]
   if (claims === undefined) rows.push(['payload', '(does not decode)'])
   else {
@@ -21,7 +26,7 @@ export function renderDecoded(header: Record<string, unknown> | undefined, claim
     }
   }
   const width = Math.max(...rows.map(([name]) => name.length))
-  return `${UNVERIFIED_BANNER}\n${rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join('\n')}\n`
+  return `${banner}\n${rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join('\n')}\n`
 }
 
 const MARK: Record<ExplainCheck['status'], string> = { pass: '[ok]  ', fail: '[FAIL]', skip: '[skip]' }
@@ -35,7 +40,7 @@ export function renderReport(report: ExplainReport): string {
     if (c.hint !== undefined) lines.push(`${indent}${c.status === 'fail' ? 'cause:' : 'note: '}    ${c.hint}`)
     return lines.join('\n')
   })
-  return `${renderDecoded(report.header, report.claims)}\nChecks\n${checks.join('\n')}\n\n${renderVerdict(report)}\n`
+  return `${renderDecoded(report.header, report.claims, NOT_VERIFIED_BANNER)}\nChecks\n${checks.join('\n')}\n\n${renderVerdict(report)}\n`
 }
 
 function renderVerdict(report: ExplainReport): string {

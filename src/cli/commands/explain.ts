@@ -67,6 +67,9 @@ export const explainCommand: Command = {
     }
     const maxTokenLifetimeSeconds = secondsOption(args, 'max-lifetime', 'explain', DEFAULT_MAX_TOKEN_LIFETIME)
     const source = await readKeySource(args, io, 'explain', { previousSecrets: true })
+    if (source?.kind === 'secret' && source.previousSecretCount > MAX_PREVIOUS_SECRETS) {
+      io.stderr(`note: ${PREVIOUS_SECRETS_ENV} holds ${source.previousSecretCount} secrets; the first ${MAX_PREVIOUS_SECRETS} are tried\n`)
+    }
     const token = await readTokenArgument(args.positionals[0]!, io, 'explain')
     let key: ExplainKey | undefined
     if (source !== undefined) {

@@ -2,7 +2,7 @@
 // and says so. Exit 0 when both decode, 1 when they do not.
 import { decodeJsonSegment, splitCompact } from '../../compact.js'
 import { readTokenArgument, type CliIo } from '../io.js'
-import { renderDecoded } from '../render.js'
+import { renderDecoded, UNVERIFIED_BANNER } from '../render.js'
 import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, type Command } from '../usage.js'
 
 const help = `Usage: fastmcp-auth inspect TOKEN|- [--json]
@@ -35,7 +35,7 @@ export const inspectCommand: Command = {
       io.stderr('inspect: not a compact JWT (three base64url segments holding JSON objects)\n')
       return EXIT_REFUSED
     }
-    io.stdout(flagOption(args, 'json') ? `${JSON.stringify({ verified: false, header, payload }, null, 2)}\n` : renderDecoded(header, payload))
+    io.stdout(flagOption(args, 'json') ? `${JSON.stringify({ verified: false, header, payload }, null, 2)}\n` : renderDecoded(header, payload, UNVERIFIED_BANNER))
     return EXIT_OK
   },
 }

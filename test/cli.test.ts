@@ -64,6 +64,12 @@ async function mint(extra: string[] = [], env?: Record<string, string>): Promise
   return run.stdout.trim()
 }
 
+/** npm without the npm_* variables of an enclosing `npm test`, which would steer it. */
+function npm(args: string[], cwd: string) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
+  return exec('npm', args, { cwd, env })
+}
+
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'fastmcp-auth-cli-'))
   // build into a staging copy, not dist/: other test files load dist/ meanwhile
@@ -72,12 +78,12 @@ before(async () => {
   for (const file of ['package.json', 'README.md', 'LICENSE', ...pkg.files.filter((f) => f !== 'dist')]) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(stage, file))
   }
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: stage })
+  const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], stage)
   const tarball = join(tmp, (JSON.parse(stdout) as { filename: string }[])[0]!.filename)
   const app = join(tmp, 'app')
   mkdirSync(app)
   writeFileSync(join(app, 'package.json'), '{ "name": "cli-test-app", "private": true }\n')
-  await exec('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app })
+  await npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], app)
   bin = join(app, 'node_modules/.bin/fastmcp-auth')
 })
 

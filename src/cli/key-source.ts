@@ -171,9 +171,10 @@ export interface KeyAlternative {
 }
 
 /**
- * The other keys a signer commonly used, cheapest first (HKDF and no derivation before
- * PBKDF2): the 32 raw bytes the key text encodes, the other entropy mode, the secret used
- * as the key itself, the default salt, and the previous secrets. Nothing is derived here.
+ * The other keys a signer commonly used, cheapest first (no derivation, then HKDF, then
+ * PBKDF2): the 32 raw bytes the key text encodes, the secret used as the key itself, the
+ * other entropy mode, FastMCP's default salt, then the previous secrets. Nothing is
+ * derived here: each `key()` derives when `explain` asks, after a failed signature.
  */
 export function keyAlternatives(source: KeySource, key: Uint8Array): KeyAlternative[] {
   const alternatives: KeyAlternative[] = []

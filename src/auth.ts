@@ -43,8 +43,11 @@ import { MetricsRecorder, type FastMcpAuthStats, type MeterProviderLike } from '
 import { createRefreshExchange, type ExchangeRefreshTokenOptions, type RefreshEvent } from './rotation.js'
 import { MemoryTokenStore } from './store/memory.js'
 import type { FamilyMember, TokenStore } from './store/types.js'
-import type { FastMcpClaims } from './types.js'
+import type { AuthInfo, FastMcpClaims } from './types.js'
 import { AccessTokenVerifier } from './verifier.js'
+import { createVerifyAccessToken } from './access-token.js'
+import { createAuthInfoBuilder } from './auth-info.js'
+import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js'
 
 /** Default refresh-token lifetime: 30 days, in seconds. */
 export const DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
@@ -135,6 +138,15 @@ export interface FastMcpAuthOptions {
   metrics?: false | { meterProvider?: MeterProviderLike }
   /** Clock for tests, in milliseconds since the epoch. @default Date.now */
   clock?: Clock
+  /**
+   * Which scopes each scope implies, transitively (MCP 2026-07-28: servers MUST account for
+   * scope hierarchies), e.g. `{ 'notes:write': ['notes:read'], admin: ['notes:write'] }`.
+   * `AuthInfo.scopes` then holds the token's scopes followed by everything they imply, so
+   * `requireScopes`, `requireToolScopes` and SDK v2's scope checks all honour it;
+   * `extra.grantedScopes` keeps the token's own. A cycle throws a TypeError at set-up.
+   * @default no hierarchy
+   */
+  scopeHierarchy?: ScopeHierarchy
 }
 
 /** A minted token with what a route handler needs to answer with it. */
@@ -171,6 +183,14 @@ export interface FastMcpAuth {
   requireFastMcpToken: FastMcpMiddleware
   /** Chain after `requireFastMcpToken`: 403 `insufficient_scope` unless every scope is granted. */
   requireScopes(...scopes: string[]): FastMcpMiddleware
+  /**
+   * The middleware's decision for a bare access token (cache, revocations, refresh tokens
+   * refused): the AuthInfo it would set as `req.auth`, or its typed error. For SDK v2's
+   * `OAuthTokenVerifier` (see `fastmcp-auth-express/sdk-v2`) and other non-middleware code.
+   */
+  verifyAccessToken(token: string): Promise<AuthInfo>
+  /** The RFC 9728 metadata URL challenges carry: configured, or served by `protectedResourceMetadata()`. */
+  readonly resourceMetadataUrl: string | undefined
   /** Mints an access token; jti defaults to a random UUID. */
   issueAccessToken(input: MintInput): Promise<IssuedToken>
   /** Mints a refresh token (`token_use: "refresh"`). */
@@ -248,6 +268,7 @@ export interface FastMcpAuth {
 export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   const config = readOptions(options)
   const { clock } = config
+  const scopeExpansion = compileScopeHierarchy(options.scopeHierarchy, 'createFastMcpAuth: `scopeHierarchy`')
   const ready = buildIssuer(config)
   const store = options.store ?? new MemoryTokenStore({ clock })
   let cache: TokenCache | undefined
@@ -264,6 +285,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     toleranceSeconds: config.clockToleranceSeconds,
     keyWaitMs: config.keyWaitMs,
     maxStalenessMs: config.maxStalenessMs,
+    toAuthInfo: createAuthInfoBuilder(scopeExpansion, () => settings.resourceMetadataUrl),
   })
   const settings: MiddlewareSettings = {
     verifier,
@@ -368,6 +390,10 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       }
       return createRequireScopes(settings, scopes)
     },
+    verifyAccessToken: createVerifyAccessToken(verifier, config.maxTokenLength, () => settings.resourceMetadataUrl),
+    get resourceMetadataUrl() {
+      return settings.resourceMetadataUrl
+    },
     issueAccessToken: (input) => mint(input, false),
     issueRefreshToken: (input) => mint(input, true),
     issueTokenResponse,
@@ -410,7 +436,10 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
         throw new TypeError('protectedResourceMetadata: `audience` must be an absolute URL to publish metadata for it')
       }
       const handler = createProtectedResourceMetadataHandler(buildProtectedResourceMetadata(config.audience, metadataOptions))
-      settings.resourceMetadataUrl ??= protectedResourceMetadataUrl(config.audience)
+      if (settings.resourceMetadataUrl === undefined) {
+        settings.resourceMetadataUrl = protectedResourceMetadataUrl(config.audience)
+        verifier.forgetAuthInfos() // AuthInfos built before now lack the URL
+      }
       return handler
     },
     ready,

@@ -59,3 +59,4 @@ export type { ExchangeRefreshTokenOptions, RefreshEvent, RefreshResult } from '.
 export type { AuthenticatedClient, OAuthParams, TokenEndpointOptions } from './endpoints.js'
 export { buildProtectedResourceMetadata, createProtectedResourceMetadataHandler, protectedResourceMetadataUrl } from './metadata.js'
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js'
+export type { ScopeHierarchy } from './scopes.js'

@@ -34,9 +34,9 @@ export interface FastMcpClaims {
 }
 
 /**
- * What the MCP TypeScript SDK calls `AuthInfo` (`@modelcontextprotocol/sdk/server/auth/types`),
- * member for member. The SDK's Streamable HTTP transport hands `req.auth` to tool handlers
- * as `extra.authInfo`.
+ * What the MCP TypeScript SDK calls `AuthInfo` (v1: `@modelcontextprotocol/sdk/server/auth/types`;
+ * v2: `@modelcontextprotocol/server`), member for member. The SDK's Streamable HTTP
+ * transports hand `req.auth` to tool handlers (v1: `extra.authInfo`, v2: `ctx.http.authInfo`).
  */
 export interface AuthInfo {
   token: string
@@ -46,6 +46,11 @@ export interface AuthInfo {
   expiresAt?: number
   /** The token's `aud` when it parses as a URL. */
   resource?: URL
+  /**
+   * The RFC 9728 metadata URL (`resourceMetadataUrl`, or the one `protectedResourceMetadata()`
+   * serves), so SDK v2's own `insufficient_scope` challenges point at the same document.
+   */
+  resourceMetadataUrl?: string
   extra?: Record<string, unknown>
 }
 
@@ -59,6 +64,8 @@ export interface FastMcpAuthExtra {
   /** The token's `sub` (FastMCP 3.4+ `subject`), when it has one. */
   sub?: string
   upstreamClaims?: { [key: string]: JsonValue }
+  /** The token's own scopes; `AuthInfo.scopes` adds what `scopeHierarchy` says they imply. */
+  grantedScopes?: readonly string[]
 }
 
 /** A request that may carry `auth`, as the SDK and this middleware set it. */

@@ -17,6 +17,8 @@ export interface AccessTokenVerifierOptions {
   keyWaitMs: number
   /** Refuse every request (503) once the store has been unreachable this long, ms; undefined: never. */
   maxStalenessMs: number | undefined
+  /** Builds the frozen AuthInfo of a verified token. @default toAuthInfo */
+  toAuthInfo?: (token: string, claims: FastMcpClaims) => AuthInfo
 }
 
 /** A verified access token: what goes on `req.auth`, and whether the cache answered. */
@@ -37,6 +39,7 @@ export class AccessTokenVerifier {
   readonly #recent = new Map<string, VerifiedAccessToken>()
   /** Tokens whose signature failed, oldest first: forgeries an attacker replays. */
   readonly #forged = new Set<string>()
+  readonly #toAuthInfo: (token: string, claims: FastMcpClaims) => AuthInfo
   #issuer: JWTIssuer | undefined
   #keyError: unknown
   /** Resolves once the key exists and the store holds every live revocation. */
@@ -44,6 +47,7 @@ export class AccessTokenVerifier {
 
   constructor(options: AccessTokenVerifierOptions) {
     this.#options = options
+    this.#toAuthInfo = options.toAuthInfo ?? toAuthInfo
     // no token is accepted before the store has loaded what is still revoked
     this.#ready = Promise.all([options.issuer, options.store.ready()]).then(([issuer]) => issuer)
     this.#ready.then(
@@ -73,7 +77,7 @@ export class AccessTokenVerifier {
     // the very bytes jose verified, decoded as jose decodes them: these are the verified claims
     const claims = readUnverifiedPayload(entry.token) as FastMcpClaims | undefined
     if (claims === undefined) return undefined
-    return this.#remember(entry.token, { auth: toAuthInfo(entry.token, claims), claims, cached: true })
+    return this.#remember(entry.token, { auth: this.#toAuthInfo(entry.token, claims), claims, cached: true })
   }
 
   /**
@@ -108,7 +112,7 @@ export class AccessTokenVerifier {
 
   async #verify(issuer: JWTIssuer, token: string, key: number): Promise<VerifiedAccessToken> {
     const claims = this.#unlessRevoked(await issuer.verifyCheckedToken(token, key, { expectedTokenUse: 'access' }))
-    const auth = toAuthInfo(token, claims)
+    const auth = this.#toAuthInfo(token, claims)
     const cache = this.#options.cache
     if (cache === undefined) return { auth, claims, cached: false }
     cache.set({ token, claims })
@@ -126,6 +130,11 @@ export class AccessTokenVerifier {
     if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!)
     recent.set(token, verified)
     return verified
+  }
+
+  /** Forgets the shared AuthInfos, after a setting they carry (the metadata URL) changed. */
+  forgetAuthInfos(): void {
+    this.#recent.clear()
   }
 
   /** Any FastMCP token (access or refresh unless told), revocations included: `auth.verifyToken`. */

@@ -67,7 +67,8 @@ for (const kind of SERVER_KINDS) {
         scopes: ['openid', 'profile', 'email'],
         expiresAt: payload.exp,
         resource: AUDIENCE,
-        extra: { claims: payload, jti: 'auth-shape', iat: payload.iat, upstreamClaims: { sub: 'user-123', roles: ['Admin'] } },
+        resourceMetadataUrl: METADATA_URL,
+        extra: { claims: payload, jti: 'auth-shape', iat: payload.iat, upstreamClaims: { sub: 'user-123', roles: ['Admin'] }, grantedScopes: ['openid', 'profile', 'email'] },
       })
       const auth = server.lastAuth() as { resource: URL; scopes: string[] }
       assert.ok(auth.resource instanceof URL)

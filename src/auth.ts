@@ -48,6 +48,7 @@ import { AccessTokenVerifier } from './verifier.js'
 import { createVerifyAccessToken } from './access-token.js'
 import { createAuthInfoBuilder } from './auth-info.js'
 import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js'
+import { createRequireToolScopes, type RequireToolScopesOptions, type ToolScopes } from './tool-scopes.js'
 
 /** Default refresh-token lifetime: 30 days, in seconds. */
 export const DEFAULT_REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
@@ -183,6 +184,13 @@ export interface FastMcpAuth {
   requireFastMcpToken: FastMcpMiddleware
   /** Chain after `requireFastMcpToken`: 403 `insufficient_scope` unless every scope is granted. */
   requireScopes(...scopes: string[]): FastMcpMiddleware
+  /**
+   * Chain after `requireFastMcpToken` and a JSON body parser: a `tools/call` (or a batch
+   * holding one) for a tool whose scopes the token lacks gets 403 `insufficient_scope`
+   * naming them; `Mcp-Method`/`Mcp-Name` headers that disagree with the body get 400 with
+   * JSON-RPC error -32020. Other tools (unless `defaultScopes`) and methods pass.
+   */
+  requireToolScopes(map: ToolScopes, options?: RequireToolScopesOptions): FastMcpMiddleware
   /**
    * The middleware's decision for a bare access token (cache, revocations, refresh tokens
    * refused): the AuthInfo it would set as `req.auth`, or its typed error. For SDK v2's
@@ -390,6 +398,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       }
       return createRequireScopes(settings, scopes)
     },
+    requireToolScopes: (map, toolOptions) => createRequireToolScopes(settings, map, toolOptions),
     verifyAccessToken: createVerifyAccessToken(verifier, config.maxTokenLength, () => settings.resourceMetadataUrl),
     get resourceMetadataUrl() {
       return settings.resourceMetadataUrl

@@ -17,6 +17,7 @@ export type InvalidRequestReason =
   | 'multiple_headers'
   | 'multiple_methods'
   | 'unsupported_method'
+  | 'header_mismatch'
 
 /** Why a token was refused (401 `invalid_token`). */
 export type InvalidTokenReason =
@@ -56,6 +57,7 @@ const DESCRIPTIONS: Record<FastMcpAuthErrorReason, string> = {
   multiple_headers: 'More than one Authorization header was sent',
   multiple_methods: 'The token was sent by more than one method',
   unsupported_method: 'Tokens are accepted only in the Authorization header',
+  header_mismatch: 'The Mcp-Method or Mcp-Name header does not match the request body',
   too_large: 'The token is too large',
   malformed: 'The token is malformed',
   missing_algorithm: 'The token header names no algorithm',

@@ -60,3 +60,6 @@ export type { AuthenticatedClient, OAuthParams, TokenEndpointOptions } from './e
 export { buildProtectedResourceMetadata, createProtectedResourceMetadataHandler, protectedResourceMetadataUrl } from './metadata.js'
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js'
 export type { ScopeHierarchy } from './scopes.js'
+export type { RequireToolScopesOptions, ToolScopes } from './tool-scopes.js'
+export { HEADER_MISMATCH_ERROR_CODE, HeaderMismatchError } from './jsonrpc.js'
+export type { JsonRpcErrorResponse } from './jsonrpc.js'

@@ -124,12 +124,14 @@ export function sendAuthError(res: ServerResponse, error: FastMcpAuthError): voi
   res.end(body)
 }
 
-function rejectRequest(
+/** Refuses a request: `onRejected`, then `next(err)` or `send` (the one refusal path). */
+export function rejectRequest(
   settings: MiddlewareSettings,
   req: IncomingMessage,
   res: ServerResponse,
   next: NextFunction,
   err: unknown,
+  send: (res: ServerResponse, error: FastMcpAuthError) => void = sendAuthError,
 ): void {
   // anything unexpected is still a refusal: fail closed, never a 500 for a bad token
   const error = err instanceof FastMcpAuthError ? err : new InvalidTokenError('malformed')
@@ -137,7 +139,7 @@ function rejectRequest(
   settings.metrics.refused(error.reason)
   if (settings.onRejected !== undefined) callHook(settings.onRejected, { request: req, error })
   if (settings.passErrorsToNext || res.headersSent) return next(error)
-  sendAuthError(res, error)
+  send(res, error)
 }
 
 /**

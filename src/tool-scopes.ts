@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import { InsufficientScopeError, InvalidTokenError, type FastMcpAuthError } from './errors.js'
 import { HeaderMismatchError, checkMcpHeaders, readToolCalls, type JsonRpcErrorResponse } from './jsonrpc.js'
-import { rejectRequest, sendAuthError, type FastMcpMiddleware, type MiddlewareSettings } from './middleware.js'
+import { isCorsPreflight, rejectRequest, sendAuthError, type FastMcpMiddleware, type MiddlewareSettings } from './middleware.js'
 import { readScopeList } from './scopes.js'
 import type { RequestWithAuth } from './types.js'
 
@@ -47,7 +47,7 @@ export function createRequireToolScopes(
   const scopesFor = (name: string | undefined): readonly string[] => (name === undefined ? undefined : tools.get(name)) ?? defaults
 
   return function requireToolScopes(req, res, next) {
-    if (req.method === 'OPTIONS') return next()
+    if (isCorsPreflight(req)) return next()
     const granted = (req as RequestWithAuth).auth?.scopes
     // chained without requireFastMcpToken before it: fail closed, as requireScopes does
     if (granted === undefined) return rejectRequest(settings, req, res, next, new InvalidTokenError('malformed'))

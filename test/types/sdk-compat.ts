@@ -14,6 +14,7 @@ import {
 const auth = createFastMcpAuth({ secret: 'a-long-enough-secret', issuer: 'https://mcp.example.com/', audience: 'https://mcp.example.com/mcp' })
 const app = express()
 app.use('/mcp', auth.requireFastMcpToken, auth.requireScopes('read'))
+app.use('/tools', auth.requireFastMcpToken, express.json(), auth.requireToolScopes({ write_note: ['write'] }))
 app.use('/sdk', requireBearerAuth({ verifier: { verifyAccessToken: async (token) => ({ token, clientId: 'c', scopes: [] }) } }))
 
 app.get('/mcp', (req, res) => {

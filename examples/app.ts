@@ -6,9 +6,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { IncomingMessage } from 'node:http'
-import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import express, { type Express } from 'express'
 import { z } from 'zod'
 import { createFastMcpAuth, type AuthenticatedClient, type FastMcpAuth, type FastMcpAuthOptions, type OAuthParams } from '../src/index.js'
+import { allowBrowserClients } from './cors.js'
 
 /** The demo client of the client-credentials grant. Never ship fixed credentials. */
 export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-client-secret' } as const
@@ -137,18 +138,4 @@ function sameSecret(given: string | undefined, expected: string): boolean {
   const a = Buffer.from(given)
   const b = Buffer.from(expected)
   return a.length === b.length && timingSafeEqual(a, b)
-}
-
-/** CORS for browser-based MCP clients: preflights pass, and the challenge is readable. */
-function allowBrowserClients(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('access-control-allow-origin', '*')
-  res.setHeader('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
-  if (req.method === 'OPTIONS') {
-    res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
-    res.setHeader('access-control-allow-headers', 'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
-    res.setHeader('access-control-max-age', '600')
-    res.status(204).end()
-    return
-  }
-  next()
 }

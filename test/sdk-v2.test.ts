@@ -1,5 +1,6 @@
 // fastmcp-auth-express/sdk-v2: this package's decision behind MCP SDK v2's own bearer gates.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -114,5 +115,15 @@ describe('v2 requireBearerAuth (fetch-shaped, @modelcontextprotocol/server)', ()
     assert.ok(refused instanceof Response)
     assert.equal(refused.status, 401)
     assert.equal(refused.headers.get('www-authenticate'), `Bearer error="invalid_token", error_description="The token has expired", resource_metadata="${METADATA_URL}"`)
+  })
+})
+
+describe('the fastmcp-auth-express/sdk-v2 subpath', () => {
+  test('resolves through the exports map from ESM and require() alike (built package, plain node)', () => {
+    const script = "const m = require('fastmcp-auth-express/sdk-v2'); import('fastmcp-auth-express/sdk-v2').then((e) => process.stdout.write(JSON.stringify([Object.keys(m).sort(), Object.keys(e).sort()])))"
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+    assert.equal(run.status, 0, run.stderr)
+    const names = ['createBearerAuthOptions', 'createFastMcpTokenVerifier']
+    assert.deepEqual(JSON.parse(run.stdout), [names, names])
   })
 })

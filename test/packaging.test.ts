@@ -14,7 +14,7 @@ import { publint } from 'publint'
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../', import.meta.url))
 const attwBin = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> }
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; devDependencies: Record<string, string> }
 // every subpath a consumer can import; ./package.json is data, not a module
 const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json')
 
@@ -129,8 +129,10 @@ for (const [kind, consumer] of Object.entries(consumers)) {
       await mkdir(dir)
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name: `${kind}-consumer`, private: true, type: consumer.type }))
       await writeFile(join(dir, consumer.file), consumer.source)
-      // jose and lru-cache come from the npm cache that `npm ci` filled; express is not needed
-      await npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], dir)
+      // jose and lru-cache come from the npm cache that `npm ci` filled; express is not needed;
+      // the sdk-v2 subpath loads its optional peer, SDK v2's server package (the tested version)
+      const peer = `@modelcontextprotocol/server@${pkg.devDependencies['@modelcontextprotocol/server']}`
+      await npm(['install', tarball, peer, '--no-audit', '--no-fund', '--prefer-offline'], dir)
       const { stdout } = await run(process.execPath, [consumer.file], { cwd: dir, encoding: 'utf8' })
       output = JSON.parse(stdout) as typeof output
     })

@@ -1,6 +1,7 @@
 // fastmcp-auth-express/sdk-v2: this package's decision behind MCP SDK v2's own bearer gates.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -119,6 +120,12 @@ describe('v2 requireBearerAuth (fetch-shaped, @modelcontextprotocol/server)', ()
 })
 
 describe('the fastmcp-auth-express/sdk-v2 subpath', () => {
+  test('is the only built module that loads an MCP SDK package: the root entry needs no optional peer', () => {
+    const dist = new URL('../dist/', import.meta.url)
+    const loading = readdirSync(dist).filter((f) => f.endsWith('.js') && readFileSync(new URL(f, dist), 'utf8').includes('@modelcontextprotocol/'))
+    assert.deepEqual(loading, ['sdk-v2.js'])
+  })
+
   test('resolves through the exports map from ESM and require() alike (built package, plain node)', () => {
     const script = "const m = require('fastmcp-auth-express/sdk-v2'); import('fastmcp-auth-express/sdk-v2').then((e) => process.stdout.write(JSON.stringify([Object.keys(m).sort(), Object.keys(e).sort()])))"
     const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })

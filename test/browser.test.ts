@@ -146,10 +146,7 @@ describe('a browser MCP client on another origin (headless Chromium)', () => {
     assert.deepEqual(preflights[0]!.requestHeaders.sort(), ['authorization', 'content-type', 'mcp-protocol-version'])
   })
 
-  test('a preflight with all the headers a 2026-07-28 client sends (Mcp-Method, Mcp-Name too) passes', {
-    // turn on when the example's CORS (moving to the cors package) allows Mcp-Method and Mcp-Name
-    skip: 'the example\'s CORS does not allow Mcp-Method and Mcp-Name yet',
-  }, async () => {
+  test('a preflight with all the headers a 2026-07-28 client sends (Mcp-Method, Mcp-Name too) passes', async () => {
     preflights.length = 0
     const token = (await auth.issueAccessToken({ clientId: 'browser-2026', scopes: ['notes:read'] })).token
     const preflighted = await freshPage()

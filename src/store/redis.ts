@@ -166,7 +166,7 @@ export class RedisTokenStore implements TokenStore {
   /**
    * Revokes each jti until its `until` (ms since the epoch; entries already past are
    * skipped). Takes effect here at once; resolves once Redis has them and every instance
-   * has been told.
+   * has been told. Entries the mirror holds already, as long or longer, cost no round trip.
    * @throws StoreUnavailableError (rejects) within `commandTimeoutMs` when Redis cannot be
    *   reached: the revocation holds here and is retried in the background until it lands.
    * @throws TypeError (rejects) for an entry without a string jti and a finite until.
@@ -178,6 +178,9 @@ export class RedisTokenStore implements TokenStore {
     for (const { jti, until: exact } of entries) {
       const until = Math.ceil(exact)
       if (until < now) continue
+      // known here and not queued: Redis has it (a reload gives back what a restart lost), so a
+      // revoked token replayed at every request costs no round trip
+      if (this.#mirror.covers(jti, until) && !this.#pending.has(jti)) continue
       this.#mirror.add(jti, until)
       const queued = this.#pending.get(jti)
       if (queued === undefined || queued < until) this.#pending.set(jti, until)

@@ -91,7 +91,7 @@ describe('RedisTokenStore', () => {
     assert.equal(store.pendingRevocations, 0)
   })
 
-  test('isRevoked makes no round trip to Redis, hit or miss', async () => {
+  test('isRevoked makes no round trip to Redis, hit or miss; nor does a revoke the mirror holds', async () => {
     let commands = 0
     const counting: RedisTokenStoreClient = {
       get isOpen() { return resp3.isOpen },
@@ -113,6 +113,10 @@ describe('RedisTokenStore', () => {
       assert.equal(store.isRevoked(`miss-${i}`), false)
     }
     assert.equal(commands, before)
+    await store.revoke([{ jti: 'hit', until: Date.now() + 60_000 }])
+    assert.equal(commands, before, 'revoking again what the mirror holds (as the verifier does on each refusal) sends nothing')
+    await store.revoke([{ jti: 'hit', until: Date.now() + 2 * HOUR }])
+    assert.equal(commands, before + 1, 'a longer revocation is sent')
   })
 
   test('keeps the documented key layout: no value holds a token, every key but the revoked set expires', async () => {

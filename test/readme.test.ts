@@ -19,7 +19,10 @@ test('README has TypeScript snippets', () => {
 for (const [i, snippet] of snippets.entries()) {
   test(`README snippet ${i + 1} is part of a type-checked example (${snippet.split('\n')[0]!.slice(0, 50)})`, () => {
     // the README imports the package by name; examples import its source
-    const asInExamples = snippet.replaceAll("'fastmcp-auth-express'", "'../src/index.js'").replaceAll("'fastmcp-auth-express/sdk-v2'", "'../src/sdk-v2.js'")
+    const asInExamples = snippet
+      .replaceAll("'fastmcp-auth-express'", "'../src/index.js'")
+      .replaceAll("'fastmcp-auth-express/sdk-v2'", "'../src/sdk-v2.js'")
+      .replaceAll("'fastmcp-auth-express/redis'", "'../src/store/redis.js'")
     const home = examples.find((e) => e.text.includes(asInExamples))
     assert.ok(home, `README snippet ${i + 1} is in no file of examples/:\n${snippet}`)
   })

@@ -65,8 +65,9 @@ const REVOKE_BATCH = 1000
  *   keeps the revocation in a queue retried in the background until Redis has it.
  * - Each refresh-family operation is one Lua script, atomic across instances.
  * - After a reconnect it reloads every live revocation (messages sent meanwhile are lost),
- *   then sends its queue. `staleForMs()` says how long the mirror has been out of sync, so
- *   a caller can fail closed.
+ *   queues any live one it knows and Redis lacks (a restart without persistence), then
+ *   sends its queue. `staleForMs()` says how long the mirror has been out of sync, so a
+ *   caller can fail closed.
  *
  * Keys, with `p` the prefix (values hold jtis, family ids, times and records, never a token):
  * - `p + "revoked"`: sorted set, jti scored by `until` (ms); expired ones pruned on write.

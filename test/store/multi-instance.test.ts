@@ -1,26 +1,16 @@
 // Several instances of one app, each its own process, sharing a RedisTokenStore on a
 // private redis-server this test kills and restarts.
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { createFastMcpAuth, type IssuedToken } from '../../src/index.js'
+import { startInstance, stopInstances, type Instance } from './instances.js'
 import { eventually, freshPrefix, startPrivateRedis, type PrivateRedis } from './redis-helpers.js'
 
-const APP = fileURLToPath(new URL('./multi-instance-app.ts', import.meta.url))
 const ISSUER = 'http://127.0.0.1/'
 const AUDIENCE = 'http://127.0.0.1/mcp'
 const SECRET = randomBytes(32).toString('base64url')
 const ADMIN_KEY = randomUUID()
-
-interface Instance {
-  name: string
-  url: string
-  child: ChildProcess
-  stderr: string[]
-}
 
 describe('instances in separate processes sharing a RedisTokenStore', () => {
   let redis: PrivateRedis
@@ -29,26 +19,8 @@ describe('instances in separate processes sharing a RedisTokenStore', () => {
   // the test mints with the same secret, as a token endpoint on any instance would
   const minter = createFastMcpAuth({ secret: SECRET, entropy: 'high', issuer: ISSUER, audience: AUDIENCE })
 
-  async function startInstance(name: string): Promise<Instance> {
-    const child = spawn(process.execPath, ['--import', 'tsx', APP], {
-      env: { ...process.env, REDIS_URL: redis.url, PREFIX: prefix, SECRET, ISSUER, AUDIENCE, ADMIN_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const stderr: string[] = []
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
-    const lines = createInterface({ input: child.stdout! })
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not start: ${stderr.join('')}`)), 20_000)
-      lines.once('line', (line) => {
-        clearTimeout(timer)
-        resolve((JSON.parse(line) as { port: number }).port)
-      })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`${name} exited with ${code}: ${stderr.join('')}`))
-      })
-    })
-    const instance = { name, url: `http://127.0.0.1:${port}`, child, stderr }
+  async function start(name: string): Promise<Instance> {
+    const instance = await startInstance(name, { REDIS_URL: redis.url, PREFIX: prefix, SECRET, ISSUER, AUDIENCE, ADMIN_KEY })
     instances.push(instance)
     return instance
   }
@@ -82,17 +54,11 @@ describe('instances in separate processes sharing a RedisTokenStore', () => {
   before(async () => {
     redis = await startPrivateRedis()
     await minter.ready
-    ;[a, b] = await Promise.all([startInstance('A'), startInstance('B')])
+    ;[a, b] = await Promise.all([start('A'), start('B')])
   })
 
   after(async () => {
-    for (const { child } of instances) {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        process.kill(child.pid, 'SIGKILL')
-        await exited
-      }
-    }
+    await stopInstances(instances)
     await redis?.kill()
   })
 
@@ -114,7 +80,7 @@ describe('instances in separate processes sharing a RedisTokenStore', () => {
   test('an instance started after the revocation refuses from its first request', async () => {
     const token = await mint()
     assert.equal(await revokeOn(b, token), 204)
-    const c = await startInstance('C')
+    const c = await start('C')
     assert.equal(await status(c, token), 401)
     assert.equal(await status(c, await mint()), 200, 'and accepts a token never revoked')
   })

@@ -9,7 +9,7 @@ const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 1)
 const COUNT = Number(process.env.BENCH_MEMORY_TOKENS ?? 100_000)
 const MB = 2 ** 20
 
-function measureChild(cache: 'cache' | 'nocache', claims: 'plain' | 'upstream'): Promise<MemoryResult> {
+function measureChild(cache: 'cache' | 'nocache', claims: 'plain' | 'upstream' | 'held'): Promise<MemoryResult> {
   const child = fork(new URL('./memory-child.ts', import.meta.url), [cache, claims], {
     execArgv: ['--expose-gc', '--import', 'tsx'],
     env: { ...process.env, BENCH_MEMORY_TOKENS: String(COUNT) },
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const variants = [
     { id: 'plain', name: `${COUNT.toLocaleString('en-US')} tokens, no upstream claims` },
     { id: 'upstream', name: `${COUNT.toLocaleString('en-US')} tokens, 1 KB upstream_claims each` },
+    { id: 'held', name: `${COUNT.toLocaleString('en-US')} tokens the caller holds too (what the cache itself adds)` },
   ] as const
   const runs = new Map<string, MemoryResult[]>()
   const push = (key: string, r: MemoryResult): void => {

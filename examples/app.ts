@@ -1,5 +1,6 @@
 // The example: an Express app serving MCP over Streamable HTTP at /mcp, protected by
-// requireFastMcpToken, with a demo token endpoint that mints tokens in route handlers.
+// requireFastMcpToken, with the authorization server MCP clients log in through (on a
+// development login page) and a demo token endpoint that mints tokens in route handlers.
 // examples/server.ts runs it; the end-to-end tests build it on port 0.
 import { timingSafeEqual } from 'node:crypto'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
@@ -8,8 +9,14 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { IncomingMessage } from 'node:http'
 import express, { type Express } from 'express'
 import { z } from 'zod'
-import { createFastMcpAuth, type AuthenticatedClient, type FastMcpAuth, type FastMcpAuthOptions, type OAuthParams } from '../src/index.js'
+import { createFastMcpAuth, getFastMcpClaims, type AuthenticatedClient, type FastMcpAuth, type FastMcpAuthOptions, type OAuthParams } from '../src/index.js'
+import {
+  createAuthorizationServer,
+  type AuthorizationServerOptions,
+  type FastMcpAuthorizationServer,
+} from '../src/authorization-server/index.js'
 import { allowBrowserClients } from './cors.js'
+import { DEMO_USER, createDevelopmentLogin } from './dev-login.js'
 
 /** The demo client of the client-credentials grant. Never ship fixed credentials. */
 export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-client-secret' } as const
@@ -24,10 +31,21 @@ export interface ExampleConfig {
   audience: string
   /** Extra options for createFastMcpAuth, e.g. a test clock. */
   auth?: Partial<FastMcpAuthOptions>
+  /** Extra options for the authorization server, e.g. `rateLimit: false` in tests. */
+  authorizationServer?: Partial<AuthorizationServerOptions>
+  /** The demo account's password on the development login page. @default "demo-password" */
+  demoPassword?: string
+}
+
+/** The example app, the auth object behind it, and its authorization server. */
+export interface ExampleApp {
+  app: Express
+  auth: FastMcpAuth
+  authorizationServer: FastMcpAuthorizationServer
 }
 
 /** Builds the example app and the auth object behind it. */
-export function createExampleApp(config: ExampleConfig): { app: Express; auth: FastMcpAuth } {
+export function createExampleApp(config: ExampleConfig): ExampleApp {
   const auth = createFastMcpAuth({
     ...(config.signingKey === undefined ? { secret: config.secret } : { signingKey: config.signingKey }),
     salt: config.salt,
@@ -42,6 +60,16 @@ export function createExampleApp(config: ExampleConfig): { app: Express; auth: F
   app.use(allowBrowserClients)
   // RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp; 401s point at it
   app.use(auth.protectedResourceMetadata({ authorizationServers: [config.issuer], scopesSupported: [...SCOPES] }))
+
+  // the authorization server those clients log in through: /authorize, /token, /register,
+  // /revoke and /.well-known/oauth-authorization-server, issuing this auth object's tokens
+  const authorizationServer = createAuthorizationServer({
+    auth,
+    scopesSupported: [...SCOPES],
+    login: createDevelopmentLogin({ username: DEMO_USER.username, password: config.demoPassword ?? DEMO_USER.password }),
+    ...config.authorizationServer,
+  })
+  app.use(authorizationServer.router)
 
   // RFC 6749 token endpoint: client_credentials for the demo client, refresh_token with
   // rotation and reuse detection; RFC 7009 revocation
@@ -68,7 +96,7 @@ export function createExampleApp(config: ExampleConfig): { app: Express; auth: F
   app.all('/mcp', (_req, res) => {
     res.status(405).set('allow', 'POST, OPTIONS').json({ error: 'method_not_allowed' })
   })
-  return { app, auth }
+  return { app, auth, authorizationServer }
 }
 
 function buildMcpServer(notes: { author: string; text: string }[]): McpServer {
@@ -105,12 +133,16 @@ function buildMcpServer(notes: { author: string; text: string }[]): McpServer {
 }
 
 /** What a tool knows of its caller: the SDK hands req.auth to tools as authInfo. */
-function describeCaller(authInfo: AuthInfo | undefined): { clientId: string; scopes: string[]; jti: string } {
-  return {
+function describeCaller(authInfo: AuthInfo | undefined): { clientId: string; scopes: string[]; jti: string; sub?: string } {
+  const caller: { clientId: string; scopes: string[]; jti: string; sub?: string } = {
     clientId: authInfo?.clientId ?? '',
     scopes: authInfo?.scopes ?? [],
     jti: typeof authInfo?.extra?.jti === 'string' ? authInfo.extra.jti : '',
   }
+  // the person who logged in at the authorization server; client-credentials tokens have none
+  const sub = authInfo === undefined ? undefined : getFastMcpClaims({ auth: authInfo })?.sub
+  if (typeof sub === 'string') caller.sub = sub
+  return caller
 }
 
 /**

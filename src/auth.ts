@@ -180,6 +180,10 @@ export interface TokenResponse {
 }
 
 export interface FastMcpAuth {
+  /** The `iss` this object mints and requires, exactly as configured. */
+  readonly issuer: string
+  /** The `aud` this object mints and requires: the protected resource, exactly as configured. */
+  readonly audience: string
   /** Verifies the bearer token and sets `req.auth`: `app.use('/mcp', auth.requireFastMcpToken)`. */
   requireFastMcpToken: FastMcpMiddleware
   /** Chain after `requireFastMcpToken`: 403 `insufficient_scope` unless every scope is granted. */
@@ -390,6 +394,8 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
   }
 
   return {
+    issuer: config.issuer,
+    audience: config.audience,
     requireFastMcpToken: createRequireFastMcpToken(settings),
     requireScopes: (...scopes) => {
       // RFC 6749 §3.3 scope-token: no space, quote or backslash (nor control characters)

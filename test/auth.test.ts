@@ -65,6 +65,12 @@ describe('createFastMcpAuth options', () => {
     assert.ok((await auth.ready) instanceof JWTIssuer)
   })
 
+  test('exposes its issuer and audience exactly as configured, before the key exists', () => {
+    const auth = create({ secret: VECTOR_SECRET })
+    assert.equal(auth.issuer, ISSUER)
+    assert.equal(auth.audience, AUDIENCE)
+  })
+
   test('ready resolves with the JWTIssuer built from the derived key', async () => {
     const auth = create({ secret: VECTOR_SECRET })
     const issuer = await auth.ready

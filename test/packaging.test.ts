@@ -129,10 +129,11 @@ for (const [kind, consumer] of Object.entries(consumers)) {
       await mkdir(dir)
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name: `${kind}-consumer`, private: true, type: consumer.type }))
       await writeFile(join(dir, consumer.file), consumer.source)
-      // jose and lru-cache come from the npm cache that `npm ci` filled; express is not needed;
-      // the sdk-v2 subpath loads its optional peer, SDK v2's server package (the tested version)
-      const peer = `@modelcontextprotocol/server@${pkg.devDependencies['@modelcontextprotocol/server']}`
-      await npm(['install', tarball, peer, '--no-audit', '--no-fund', '--prefer-offline'], dir)
+      // jose and lru-cache come from the npm cache that `npm ci` filled; each subpath with
+      // optional peers gets them at the tested versions: sdk-v2 SDK v2's server package,
+      // authorization-server SDK v1 and Express (the root entry needs neither)
+      const peers = ['@modelcontextprotocol/server', '@modelcontextprotocol/sdk', 'express'].map((name) => `${name}@${pkg.devDependencies[name]}`)
+      await npm(['install', tarball, ...peers, '--no-audit', '--no-fund', '--prefer-offline'], dir)
       const { stdout } = await run(process.execPath, [consumer.file], { cwd: dir, encoding: 'utf8' })
       output = JSON.parse(stdout) as typeof output
     })

@@ -23,6 +23,7 @@ for (const [i, snippet] of snippets.entries()) {
       .replaceAll("'fastmcp-auth-express'", "'../src/index.js'")
       .replaceAll("'fastmcp-auth-express/sdk-v2'", "'../src/sdk-v2.js'")
       .replaceAll("'fastmcp-auth-express/redis'", "'../src/store/redis.js'")
+      .replaceAll("'fastmcp-auth-express/authorization-server'", "'../src/authorization-server/index.js'")
     const home = examples.find((e) => e.text.includes(asInExamples))
     assert.ok(home, `README snippet ${i + 1} is in no file of examples/:\n${snippet}`)
   })

@@ -13,9 +13,12 @@ export interface Instance {
   stderr: string[]
 }
 
-/** Starts one instance with `env` and resolves once it listens (its store ready). */
-export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Starts one instance with `env` and resolves once it listens (its store ready). `app` is
+ * the script to run: an app that prints `{"port":...}` on its first line.
+ */
+export async function startInstance(name: string, env: Record<string, string>, app = APP): Promise<Instance> {
+  const child = spawn(process.execPath, ['--import', 'tsx', app], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const stderr: string[] = []
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
   const lines = createInterface({ input: child.stdout! })

@@ -1,0 +1,605 @@
+// The authorization server over real HTTP: metadata, registration, the authorization and
+// token endpoints, the login hook, and each way a request must be refused.
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import express from 'express'
+import { MemoryTokenStore, createFastMcpAuth, type FastMcpAuth, type TokenStore } from '../src/index.js'
+import {
+  createAuthorizationServer,
+  type AuthorizationServerOptions,
+  type FastMcpAuthorizationServer,
+  type LoginHook,
+  type PendingAuthorization,
+} from '../src/authorization-server/index.js'
+import { SCOPES } from '../examples/app.js'
+import { NOW_MS, VECTOR_KEY, manualClock } from './helpers.js'
+import {
+  REDIRECT_URI,
+  authorizeRequest,
+  getCode,
+  payloadOf,
+  pkcePair,
+  postJson,
+  register,
+  startExample,
+  submitLoginPage,
+  tokenRequest,
+  type RunningExample,
+} from './oauth-helpers.js'
+
+const newStore = (clock?: () => number): TokenStore => new MemoryTokenStore(clock === undefined ? {} : { clock })
+
+interface Setup {
+  run: RunningExample
+  clock: ReturnType<typeof manualClock>
+  store: TokenStore
+}
+
+interface SetupOptions {
+  clock?: ReturnType<typeof manualClock>
+  store?: TokenStore
+  /** Another instance of the same deployment: the first one's base URL. */
+  publicBase?: string
+}
+
+/** The example app (development login) on a hand-moved clock, without rate limits. */
+async function startSetup(options: SetupOptions = {}): Promise<Setup> {
+  const clock = options.clock ?? manualClock()
+  const store = options.store ?? newStore(clock.now)
+  const { publicBase } = options
+  const run = await startExample((base) => ({
+    signingKey: VECTOR_KEY,
+    issuer: `${publicBase ?? base}/`,
+    audience: `${publicBase ?? base}/mcp`,
+    auth: { clock: clock.now, store },
+    authorizationServer: { clock: clock.now, rateLimit: false },
+  }))
+  return { run, clock, store }
+}
+
+async function mcpStatus(run: RunningExample, token: string): Promise<number> {
+  const res = await fetch(run.mcp, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+describe('createAuthorizationServer: discovery and registration', () => {
+  let s: Setup
+  before(async () => { s = await startSetup() })
+  after(() => s.run.close())
+
+  test('serves RFC 8414 metadata naming its endpoints, S256 only, and the RFC 9207 iss parameter', async () => {
+    const res = await fetch(`${s.run.base}/.well-known/oauth-authorization-server`)
+    assert.equal(res.status, 200)
+    const base = s.run.base
+    assert.deepEqual(await res.json(), {
+      issuer: `${base}/`,
+      authorization_endpoint: `${base}/authorize`,
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint: `${base}/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'none'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      scopes_supported: [...SCOPES],
+      revocation_endpoint: `${base}/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_post', 'none'],
+      registration_endpoint: `${base}/register`,
+      authorization_response_iss_parameter_supported: true,
+    })
+  })
+
+  test('the protected-resource metadata names this server', async () => {
+    const doc = await (await fetch(`${s.run.base}/.well-known/oauth-protected-resource/mcp`)).json() as { authorization_servers: string[] }
+    assert.deepEqual(doc.authorization_servers, [`${s.run.base}/`])
+  })
+
+  test('registers a public client (RFC 7591) and answers 201 with its id and no secret', async () => {
+    const client = await register(s.run.base)
+    assert.match(client.client_id, /^[0-9a-f-]{36}$/)
+    assert.equal(client.client_secret, undefined)
+    assert.deepEqual(client.grant_types, ['authorization_code', 'refresh_token'])
+    assert.equal(client.token_endpoint_auth_method, 'none')
+  })
+
+  test('registers a confidential client with a secret, authenticated by client_secret_post', async () => {
+    const client = await register(s.run.base, { token_endpoint_auth_method: 'client_secret_basic' })
+    assert.equal(typeof client.client_secret, 'string')
+    assert.equal(client.token_endpoint_auth_method, 'client_secret_post')
+    const { code, verifier } = await getCode(s.run.base, client)
+    const form = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id }
+    assert.equal((await tokenRequest(s.run.base, form)).body.error, 'invalid_client')
+    assert.equal((await tokenRequest(s.run.base, { ...form, client_secret: client.client_secret! })).status, 200)
+  })
+
+  for (const [name, metadata] of [
+    ['a plain-http redirect URI off this machine', { redirect_uris: ['http://client.example/cb'] }],
+    ['a redirect URI with a fragment', { redirect_uris: ['https://client.example/cb#x'] }],
+    ['no redirect URI', { redirect_uris: [] }],
+    ['the implicit grant', { grant_types: ['implicit'] }],
+    ['client authentication by private_key_jwt', { token_endpoint_auth_method: 'private_key_jwt' }],
+  ] as const) {
+    test(`refuses to register ${name}: 400 invalid_client_metadata`, async () => {
+      const res = await postJson(`${s.run.base}/register`, Object.assign({ redirect_uris: [REDIRECT_URI] }, metadata))
+      assert.equal(res.status, 400)
+      assert.equal(res.body.error, 'invalid_client_metadata')
+    })
+  }
+})
+
+describe('createAuthorizationServer: authorization code with PKCE', () => {
+  let s: Setup
+  before(async () => { s = await startSetup() })
+  after(() => s.run.close())
+
+  test('login page, then a 303 to the client with the code, state and iss; the code buys FastMCP tokens naming the person', async () => {
+    const client = await register(s.run.base)
+    const { verifier, challenge } = pkcePair()
+    const page = await authorizeRequest(s.run.base, {
+      client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, state: 'st-1', resource: `${s.run.base}/mcp`, scope: 'notes:read',
+    })
+    assert.equal(page.status, 200)
+    assert.equal(page.headers.get('cache-control'), 'no-store')
+    assert.equal(page.headers.get('x-frame-options'), 'DENY')
+    const back = await submitLoginPage(page)
+    assert.equal(back.status, 303)
+    const location = new URL(back.headers.get('location')!)
+    assert.equal(`${location.origin}${location.pathname}`, REDIRECT_URI)
+    assert.equal(location.searchParams.get('state'), 'st-1')
+    assert.equal(location.searchParams.get('iss'), `${s.run.base}/`)
+    const code = location.searchParams.get('code')!
+    assert.match(code, /^[A-Za-z0-9_-]{43}$/)
+
+    const granted = await tokenRequest(s.run.base, {
+      grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id, resource: `${s.run.base}/mcp`,
+    })
+    assert.equal(granted.status, 200)
+    assert.equal(granted.headers.get('cache-control'), 'no-store')
+    assert.equal(granted.body.token_type, 'Bearer')
+    assert.equal(granted.body.scope, 'notes:read')
+    assert.equal(granted.body.expires_in, 3600)
+    const claims = payloadOf(granted.body.access_token as string)
+    assert.equal(claims.iss, `${s.run.base}/`)
+    assert.equal(claims.aud, `${s.run.base}/mcp`)
+    assert.equal(claims.client_id, client.client_id)
+    assert.equal(claims.sub, 'demo')
+    assert.equal(claims.scope, 'notes:read')
+    assert.equal(claims.exp, NOW_MS / 1000 + 3600)
+    assert.equal(payloadOf(granted.body.refresh_token as string).token_use, 'refresh')
+    assert.equal(await mcpStatus(s.run, granted.body.access_token as string), 200)
+  })
+
+  test('a client that asks for no scope gets every scope the resource offers', async () => {
+    const client = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, client)
+    const granted = await tokenRequest(s.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
+    assert.equal(granted.body.scope, SCOPES.join(' '))
+  })
+
+  test('a client without the refresh_token grant gets no refresh token', async () => {
+    const client = await register(s.run.base, { grant_types: ['authorization_code'] })
+    const { code, verifier } = await getCode(s.run.base, client)
+    const granted = await tokenRequest(s.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
+    assert.equal(granted.status, 200)
+    assert.equal(granted.body.refresh_token, undefined)
+  })
+
+  test('a wrong password shows the page again (403) and sends nothing to the client; the right one then works', async () => {
+    const client = await register(s.run.base)
+    const page = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+    const wrong = await submitLoginPage(page, { username: 'demo', password: 'guess' })
+    assert.equal(wrong.status, 403)
+    assert.equal(wrong.headers.get('location'), null)
+    const right = await submitLoginPage(wrong)
+    assert.equal(right.status, 303)
+    assert.ok(new URL(right.headers.get('location')!).searchParams.get('code'))
+  })
+
+  test('a login form submitted twice approves once: the second post is 400 and issues no code', async () => {
+    const client = await register(s.run.base)
+    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+    const post = () => fetch(`${s.run.base}/authorize/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }) })
+    assert.equal((await post()).status, 303)
+    const again = await post()
+    assert.equal(again.status, 400)
+    assert.equal((await again.json() as { error: string }).error, 'invalid_request')
+  })
+
+  test('a scope the resource does not offer: redirected back with invalid_scope', async () => {
+    const client = await register(s.run.base)
+    const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'notes:read admin', state: 's' })
+    assert.equal(res.status, 302)
+    const back = new URL(res.headers.get('location')!)
+    assert.equal(back.searchParams.get('error'), 'invalid_scope')
+    assert.equal(back.searchParams.get('state'), 's')
+  })
+
+  test('PKCE is required: no challenge, or the plain method, is redirected back with invalid_request', async () => {
+    const client = await register(s.run.base)
+    for (const params of [{ code_challenge: undefined }, { code_challenge: 'abc', code_challenge_method: 'plain' }]) {
+      const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, ...params })
+      assert.equal(res.status, 302)
+      assert.equal(new URL(res.headers.get('location')!).searchParams.get('error'), 'invalid_request')
+    }
+  })
+})
+
+describe('createAuthorizationServer: refusals', () => {
+  let s: Setup
+  before(async () => { s = await startSetup() })
+  after(() => s.run.close())
+
+  const exchange = (client: { client_id: string }, code: string, verifier: string, extra: Record<string, string> = {}) =>
+    tokenRequest(s.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id, ...extra })
+
+  test('a wrong PKCE verifier: 400 invalid_grant, no tokens', async () => {
+    const client = await register(s.run.base)
+    const { code } = await getCode(s.run.base, client)
+    const res = await exchange(client, code, pkcePair().verifier)
+    assert.equal(res.status, 400)
+    assert.equal(res.body.error, 'invalid_grant')
+    assert.equal(res.body.access_token, undefined)
+  })
+
+  test('a reused code: 400 invalid_grant, and the tokens its first use bought are revoked (RFC 6749 §4.1.2)', async () => {
+    const client = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, client)
+    const first = await exchange(client, code, verifier)
+    assert.equal(first.status, 200)
+    assert.equal(await mcpStatus(s.run, first.body.access_token as string), 200)
+    const second = await exchange(client, code, verifier)
+    assert.equal(second.status, 400)
+    assert.equal(second.body.error, 'invalid_grant')
+    assert.equal(await mcpStatus(s.run, first.body.access_token as string), 401)
+    const refresh = await tokenRequest(s.run.base, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string, client_id: client.client_id })
+    assert.equal(refresh.body.error, 'invalid_grant')
+  })
+
+  test('a redirect URI the client did not register: 400 invalid_request from the server itself, no redirect, no login', async () => {
+    const client = await register(s.run.base)
+    const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: 'https://attacker.example/cb', code_challenge: pkcePair().challenge })
+    assert.equal(res.status, 400)
+    assert.equal(res.headers.get('location'), null)
+    assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+  })
+
+  test('a redirect URI at the token endpoint other than the one authorized: 400 invalid_grant', async () => {
+    const client = await register(s.run.base, { redirect_uris: [REDIRECT_URI, 'http://127.0.0.1:1/other'] })
+    const { code, verifier } = await getCode(s.run.base, client)
+    const res = await exchange(client, code, verifier, { redirect_uri: 'http://127.0.0.1:1/other' })
+    assert.equal(res.body.error, 'invalid_grant')
+  })
+
+  test('a resource of another server (RFC 8707): redirected back with invalid_target, and no login page', async () => {
+    const client = await register(s.run.base)
+    const res = await authorizeRequest(s.run.base, {
+      client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, resource: 'https://other.example/mcp', state: 'st',
+    })
+    assert.equal(res.status, 302)
+    const back = new URL(res.headers.get('location')!)
+    assert.equal(back.searchParams.get('error'), 'invalid_target')
+    assert.equal(back.searchParams.get('state'), 'st')
+  })
+
+  test('a resource of another server at the token endpoint: 400 invalid_target', async () => {
+    const client = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, client)
+    const res = await exchange(client, code, verifier, { resource: 'https://other.example/mcp' })
+    assert.equal(res.status, 400)
+    assert.equal(res.body.error, 'invalid_target')
+  })
+
+  test('an unknown client: 400 invalid_client at the authorization endpoint (no redirect) and at the token endpoint', async () => {
+    const res = await authorizeRequest(s.run.base, { client_id: 'no-such-client', redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+    assert.equal(res.status, 400)
+    assert.equal(res.headers.get('location'), null)
+    assert.equal((await res.json() as { error: string }).error, 'invalid_client')
+    const token = await tokenRequest(s.run.base, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y', client_id: 'no-such-client' })
+    assert.equal(token.status, 400)
+    assert.equal(token.body.error, 'invalid_client')
+  })
+
+  test('a code presented by another client: 400 invalid_grant', async () => {
+    const owner = await register(s.run.base)
+    const thief = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, owner)
+    assert.equal((await exchange(thief, code, verifier)).body.error, 'invalid_grant')
+  })
+
+  test('an expired code (61 s after the login, the default lifetime being 60 s): 400 invalid_grant', async () => {
+    const client = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, client)
+    s.clock.advance(61_000)
+    const res = await exchange(client, code, verifier)
+    assert.equal(res.status, 400)
+    assert.equal(res.body.error, 'invalid_grant')
+  })
+
+  test('codes and login ids never reach the store, only their SHA-256', async () => {
+    const written: string[] = []
+    const clock = manualClock()
+    const store = newStore(clock.now)
+    // the store as it is, except that every record written is kept for inspection
+    const recording = new Proxy(store, {
+      get(target, name: keyof TokenStore) {
+        if (name === 'setRecord') {
+          return (key: string, value: string, ttl: number) => {
+            written.push(key, value)
+            return target.setRecord(key, value, ttl)
+          }
+        }
+        const member = target[name]
+        return typeof member === 'function' ? member.bind(target) : member
+      },
+    })
+    const t = await startSetup({ clock, store: recording })
+    try {
+      const client = await register(t.run.base)
+      const { challenge } = pkcePair()
+      const page = await authorizeRequest(t.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge })
+      const html = await page.clone().text()
+      const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+      const back = new URL((await submitLoginPage(page)).headers.get('location')!)
+      const code = back.searchParams.get('code')!
+      assert.ok(written.length >= 6)
+      for (const text of written) {
+        assert.ok(!text.includes(code), 'the code reached the store')
+        assert.ok(!text.includes(pending), 'the pending id reached the store')
+      }
+    } finally {
+      await t.run.close()
+    }
+  })
+})
+
+describe('createAuthorizationServer: refresh and revocation, through the auth object', () => {
+  let s: Setup
+  before(async () => { s = await startSetup() })
+  after(() => s.run.close())
+
+  const grant = async () => {
+    const client = await register(s.run.base)
+    const { code, verifier } = await getCode(s.run.base, client)
+    const tokens = await tokenRequest(s.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id })
+    return { client, access: tokens.body.access_token as string, refresh: tokens.body.refresh_token as string }
+  }
+  const revoke = async (clientId: string, token: string) => {
+    const res = await fetch(`${s.run.base}/revoke`, { method: 'POST', body: new URLSearchParams({ token, client_id: clientId }) })
+    return { status: res.status, body: await res.json() as Record<string, string> }
+  }
+
+  test('the refresh grant rotates: a new pair for the same person, narrower scopes on request', async () => {
+    const { client, refresh } = await grant()
+    const next = await tokenRequest(s.run.base, { grant_type: 'refresh_token', refresh_token: refresh, client_id: client.client_id, scope: 'notes:read', resource: `${s.run.base}/mcp` })
+    assert.equal(next.status, 200)
+    assert.equal(next.headers.get('cache-control'), 'no-store')
+    assert.equal(next.body.scope, 'notes:read')
+    assert.equal(payloadOf(next.body.access_token as string).sub, 'demo')
+    assert.notEqual(next.body.refresh_token, refresh)
+  })
+
+  test('a refresh token presented by another client, or for another resource: refused, nothing issued', async () => {
+    const { refresh } = await grant()
+    const other = await register(s.run.base)
+    const stolen = await tokenRequest(s.run.base, { grant_type: 'refresh_token', refresh_token: refresh, client_id: other.client_id })
+    assert.equal(stolen.body.error, 'invalid_grant')
+    const { client, refresh: mine } = await grant()
+    const elsewhere = await tokenRequest(s.run.base, { grant_type: 'refresh_token', refresh_token: mine, client_id: client.client_id, resource: 'https://other.example/mcp' })
+    assert.equal(elsewhere.body.error, 'invalid_target')
+  })
+
+  test('revoking the refresh token (RFC 7009) ends the grant: its access token is refused too', async () => {
+    const { client, access, refresh } = await grant()
+    assert.deepEqual(await revoke(client.client_id, refresh), { status: 200, body: {} })
+    assert.equal(await mcpStatus(s.run, access), 401)
+    const after = await tokenRequest(s.run.base, { grant_type: 'refresh_token', refresh_token: refresh, client_id: client.client_id })
+    assert.equal(after.body.error, 'invalid_grant')
+  })
+
+  test('revoking a token of another client is refused and revokes nothing; an unknown token is a 200', async () => {
+    const { access } = await grant()
+    const other = await register(s.run.base)
+    const refused = await revoke(other.client_id, access)
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.error, 'unauthorized_client')
+    assert.equal(await mcpStatus(s.run, access), 200)
+    assert.deepEqual(await revoke(other.client_id, 'not-a-token'), { status: 200, body: {} })
+  })
+})
+
+// ---- the login hook, on a minimal app ------------------------------------------------
+
+interface Custom {
+  base: string
+  auth: FastMcpAuth
+  server: FastMcpAuthorizationServer
+  seen: PendingAuthorization[]
+  close: () => Promise<void>
+}
+
+async function startCustom(login: LoginHook, options: Partial<AuthorizationServerOptions> = {}): Promise<Custom> {
+  const listener = http.createServer()
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+  const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: `${base}/`, audience: `${base}/mcp` })
+  const seen: PendingAuthorization[] = []
+  const server = createAuthorizationServer({
+    auth,
+    scopesSupported: ['read', 'write'],
+    rateLimit: false,
+    login: (req, res, pending) => {
+      seen.push(pending)
+      return login(req, res, pending)
+    },
+    ...options,
+  })
+  const app = express()
+  app.use(server.router)
+  // an upstream identity provider's callback, approving or refusing by its query
+  app.get('/idp/callback', (req, res, next) => {
+    const pending = String(req.query.state)
+    const work = req.query.deny === '1'
+      ? server.denyAuthorization(res, pending)
+      : server.completeAuthorization(res, pending, { subject: 'upstream-user-7', scopes: ['read'], upstreamClaims: { email: 'u7@example.com' } })
+    work.catch(next)
+  })
+  listener.on('request', app)
+  return {
+    base, auth, server, seen,
+    close: () => new Promise((resolve) => {
+      listener.closeAllConnections()
+      listener.close(() => resolve())
+    }),
+  }
+}
+
+describe('createAuthorizationServer: the login hook', () => {
+  test('sees the pending request (client name, scopes, resource) and may approve at once, with fewer scopes', async () => {
+    const c = await startCustom(() => ({ subject: 'user-1', scopes: ['read'] }))
+    try {
+      const client = await register(c.base, { client_name: 'Hook Test' })
+      const { verifier, challenge } = pkcePair()
+      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, scope: 'read write' })
+      assert.equal(res.status, 302)
+      const code = new URL(res.headers.get('location')!).searchParams.get('code')!
+      const [pending] = c.seen
+      assert.equal(pending!.clientName, 'Hook Test')
+      assert.deepEqual(pending!.scopes, ['read', 'write'])
+      assert.equal(pending!.resource, `${c.base}/mcp`)
+      assert.equal(pending!.redirectUri, REDIRECT_URI)
+      const granted = await tokenRequest(c.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
+      assert.equal(granted.body.scope, 'read')
+      assert.equal(payloadOf(granted.body.access_token as string).sub, 'user-1')
+    } finally {
+      await c.close()
+    }
+  })
+
+  test('an upstream identity provider flow: the hook redirects away, the callback completes with upstream claims', async () => {
+    const c = await startCustom((_req, res, pending) => {
+      res.redirect(`https://idp.example/authorize?state=${pending.id}`)
+      return undefined
+    })
+    try {
+      const client = await register(c.base)
+      const { verifier, challenge } = pkcePair()
+      const away = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, state: 'client-state' })
+      const upstreamState = new URL(away.headers.get('location')!).searchParams.get('state')!
+      const back = await fetch(`${c.base}/idp/callback?state=${upstreamState}`, { redirect: 'manual' })
+      const location = new URL(back.headers.get('location')!)
+      assert.equal(location.searchParams.get('state'), 'client-state')
+      const granted = await tokenRequest(c.base, {
+        grant_type: 'authorization_code', code: location.searchParams.get('code')!, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI,
+      })
+      const claims = payloadOf(granted.body.access_token as string)
+      assert.equal(claims.sub, 'upstream-user-7')
+      assert.deepEqual(claims.upstream_claims, { email: 'u7@example.com' })
+    } finally {
+      await c.close()
+    }
+  })
+
+  test('denyAuthorization sends the client access_denied with its state', async () => {
+    const c = await startCustom((_req, res) => {
+      res.status(200).send('go to the IdP')
+      return undefined
+    })
+    try {
+      const client = await register(c.base)
+      await (await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, state: 'z' })).text()
+      const back = await fetch(`${c.base}/idp/callback?state=${c.seen[0]!.id}&deny=1`, { redirect: 'manual' })
+      const location = new URL(back.headers.get('location')!)
+      assert.equal(location.searchParams.get('error'), 'access_denied')
+      assert.equal(location.searchParams.get('state'), 'z')
+    } finally {
+      await c.close()
+    }
+  })
+
+  test('a hook that throws: the client hears server_error, the browser sees no detail', async () => {
+    const c = await startCustom(() => { throw new Error('database down: secret detail') })
+    try {
+      const client = await register(c.base)
+      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+      assert.equal(res.status, 302)
+      const location = res.headers.get('location')!
+      assert.equal(new URL(location).searchParams.get('error'), 'server_error')
+      assert.doesNotMatch(location, /secret detail/)
+    } finally {
+      await c.close()
+    }
+  })
+
+  test('a hook that grants a scope nobody asked for: server_error, no code', async () => {
+    const c = await startCustom(() => ({ subject: 'u', scopes: ['admin'] }))
+    try {
+      const client = await register(c.base)
+      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'read' })
+      const location = new URL(res.headers.get('location')!)
+      assert.equal(location.searchParams.get('error'), 'server_error')
+      assert.equal(location.searchParams.get('code'), null)
+    } finally {
+      await c.close()
+    }
+  })
+})
+
+describe('createAuthorizationServer: two instances sharing one store', () => {
+  test('register and authorize on one instance, log in and exchange the code on the other', async () => {
+    const clock = manualClock()
+    const store = newStore(clock.now)
+    const a = await startSetup({ clock, store })
+    // the second instance of the same deployment: same issuer and audience
+    const b = await startSetup({ clock, store, publicBase: a.run.base })
+    try {
+      const client = await register(a.run.base)
+      const { verifier, challenge } = pkcePair()
+      const page = await authorizeRequest(a.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge })
+      const html = await page.text()
+      const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+      const back = await fetch(`${b.run.base}/authorize/login`, {
+        method: 'POST', redirect: 'manual', body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
+      })
+      assert.equal(back.status, 303)
+      const code = new URL(back.headers.get('location')!).searchParams.get('code')!
+      const granted = await tokenRequest(b.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
+      assert.equal(granted.status, 200)
+      assert.equal(payloadOf(granted.body.access_token as string).sub, 'demo')
+    } finally {
+      await a.run.close()
+      await b.run.close()
+    }
+  })
+})
+
+describe('createAuthorizationServer options', () => {
+  const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: 'https://as.example/', audience: 'https://as.example/mcp' })
+  const base = { auth, login: () => undefined, scopesSupported: ['read'] }
+  const bad: [string, Partial<AuthorizationServerOptions>, RegExp][] = [
+    ['a plain-http issuer off this machine', { auth: createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: 'http://as.example/', audience: 'http://as.example/mcp' }) }, /auth\.issuer/],
+    ['an audience that is not a URL', { auth: createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: 'https://as.example/', audience: 'mcp' }) }, /auth\.audience/],
+    ['no login hook', { login: undefined as never }, /login/],
+    ['a scope with a space', { scopesSupported: ['a b'] }, /scopesSupported/],
+    ['default scopes the resource does not offer', { defaultScopes: ['write'] }, /defaultScopes/],
+    ['a zero code lifetime', { codeLifetimeSeconds: 0 }, /codeLifetimeSeconds/],
+    ['a relative login path', { loginPath: 'login' }, /loginPath/],
+  ]
+  for (const [name, options, message] of bad) {
+    test(`throws a TypeError at once for ${name}`, () => {
+      assert.throws(() => createAuthorizationServer({ ...base, ...options } as AuthorizationServerOptions), (err: Error) => err instanceof TypeError && message.test(err.message))
+    })
+  }
+
+  test('publishes the issuer exactly as the tokens carry it (FastMCP issuers may lack the trailing slash)', () => {
+    const bare = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: 'https://as.example', audience: 'https://as.example/mcp' })
+    const { metadata } = createAuthorizationServer({ ...base, auth: bare })
+    assert.equal(metadata.issuer, 'https://as.example')
+    assert.equal(metadata.token_endpoint, 'https://as.example/token')
+  })
+})

@@ -1,0 +1,211 @@
+// Helpers for the authorization-server tests: the example app on port 0, PKCE by hand, a
+// browser that logs in over HTTP, and the MCP SDK client's OAuthClientProvider on top of it.
+import { createHash, randomBytes } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js'
+import { createExampleApp, type ExampleApp, type ExampleConfig } from '../examples/app.js'
+import { DEMO_USER } from '../examples/dev-login.js'
+
+export interface RunningExample extends ExampleApp {
+  base: string
+  mcp: URL
+  close: () => Promise<void>
+}
+
+/** Listens first, so the issuer and audience can name the real port, then mounts the example app. */
+export async function startExample(config: (base: string) => ExampleConfig): Promise<RunningExample> {
+  const server = http.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const example = createExampleApp(config(base))
+  server.on('request', example.app)
+  return {
+    ...example,
+    base,
+    mcp: new URL(`${base}/mcp`),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+/** A PKCE verifier and its S256 challenge (RFC 7636 §4.1-§4.2). */
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url')
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
+export const REDIRECT_URI = 'http://127.0.0.1:1/callback'
+
+export interface Registered {
+  client_id: string
+  client_secret?: string
+  redirect_uris: string[]
+  grant_types?: string[]
+  token_endpoint_auth_method?: string
+}
+
+/** RFC 7591 registration of a public client that may refresh; throws unless 201. */
+export async function register(base: string, metadata: Record<string, unknown> = {}): Promise<Registered> {
+  const res = await postJson(`${base}/register`, {
+    client_name: 'test client',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'none',
+    ...metadata,
+  })
+  if (res.status !== 201) throw new Error(`registration: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body as unknown as Registered
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return { status: res.status, body: await res.json() as Record<string, unknown> }
+}
+
+export interface AuthorizeParams {
+  client_id: string
+  redirect_uri?: string
+  code_challenge?: string
+  code_challenge_method?: string
+  scope?: string
+  state?: string
+  resource?: string
+  response_type?: string
+}
+
+/** GET /authorize without following redirects. */
+export function authorizeRequest(base: string, params: AuthorizeParams): Promise<Response> {
+  const url = new URL('/authorize', base)
+  for (const [name, value] of Object.entries({ response_type: 'code', code_challenge_method: 'S256', ...params })) {
+    if (value !== undefined) url.searchParams.set(name, value)
+  }
+  return fetch(url, { redirect: 'manual' })
+}
+
+/** What a browser does with the development login page: read the form, fill it in, post it. */
+export async function submitLoginPage(
+  page: Response,
+  credentials: { username: string; password: string } = DEMO_USER,
+): Promise<Response> {
+  const html = await page.text()
+  const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html)
+  if (!form) throw new Error(`no login form in ${page.status} ${html.slice(0, 200)}`)
+  const fields = new URLSearchParams()
+  for (const [, name, value] of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.set(name!, unescapeHtml(value!))
+  }
+  fields.set('username', credentials.username)
+  fields.set('password', credentials.password)
+  return fetch(new URL(unescapeHtml(form[1]!), page.url), { method: 'POST', body: fields, redirect: 'manual' })
+}
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+}
+
+/** Starts an authorization and logs in as the demo user: the redirect to the client, parsed. */
+export async function authorizeAndLogIn(base: string, params: AuthorizeParams): Promise<URL> {
+  const page = await authorizeRequest(base, params)
+  if (page.status !== 200) throw new Error(`authorize: ${page.status} ${page.headers.get('location') ?? await page.text()}`)
+  const done = await submitLoginPage(page)
+  const location = done.headers.get('location')
+  if (done.status !== 303 || location === null) throw new Error(`login: ${done.status} ${await done.text()}`)
+  return new URL(location)
+}
+
+/** A code for `client`, with its verifier. */
+export async function getCode(base: string, client: Registered, extra: Partial<AuthorizeParams> = {}): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair()
+  const back = await authorizeAndLogIn(base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, ...extra })
+  const code = back.searchParams.get('code')
+  if (code === null) throw new Error(`no code in ${back.href}`)
+  return { code, verifier }
+}
+
+export interface TokenResult {
+  status: number
+  headers: Headers
+  body: Record<string, string | number | undefined>
+}
+
+/** POST /token with a form body. */
+export async function tokenRequest(base: string, form: Record<string, string>): Promise<TokenResult> {
+  const res = await fetch(`${base}/token`, { method: 'POST', body: new URLSearchParams(form) })
+  return { status: res.status, headers: res.headers, body: await res.json() as TokenResult['body'] }
+}
+
+/** A token's payload, read without verifying it (the test checks what was minted). */
+export function payloadOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>
+}
+
+/**
+ * The MCP SDK client's view of one user: it keeps what the SDK hands it, and its
+ * `redirectToAuthorization` is a browser logging in on the development login page.
+ */
+export class TestOAuthClientProvider implements OAuthClientProvider {
+  information: OAuthClientInformationMixed | undefined
+  saved: OAuthTokens | undefined
+  verifier = ''
+  /** The code the last login brought back; hand it to `transport.finishAuth`. */
+  code: string | undefined
+  /** Every authorization URL the SDK sent the "browser" to. */
+  readonly authorizationUrls: URL[] = []
+
+  constructor(private readonly credentials: { username: string; password: string } = DEMO_USER) {}
+
+  get redirectUrl(): string {
+    return REDIRECT_URI
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'MCP SDK test client',
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }
+  }
+
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    return this.information
+  }
+
+  saveClientInformation(information: OAuthClientInformationMixed): void {
+    this.information = information
+  }
+
+  tokens(): OAuthTokens | undefined {
+    return this.saved
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    this.saved = tokens
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    this.authorizationUrls.push(authorizationUrl)
+    const page = await fetch(authorizationUrl, { redirect: 'manual' })
+    const back = await submitLoginPage(page, this.credentials)
+    const location = back.headers.get('location')
+    if (location === null) throw new Error(`login gave ${back.status}`)
+    this.code = new URL(location).searchParams.get('code') ?? undefined
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier
+  }
+
+  codeVerifier(): string {
+    return this.verifier
+  }
+}

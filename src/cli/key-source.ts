@@ -47,6 +47,16 @@ export const KEY_OPTIONS = {
   salt: { type: 'string' },
 } as const satisfies OptionsConfig
 
+/** The options `verify` and `explain` share: a key, the server's settings, the output form. */
+export const CHECK_OPTIONS = {
+  ...KEY_OPTIONS,
+  issuer: { type: 'string' },
+  audience: { type: 'string' },
+  refresh: { type: 'boolean' },
+  'max-lifetime': { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies OptionsConfig
+
 /** The help lines for KEY_OPTIONS. */
 export const KEY_HELP = `Key (never an argument: it would sit in shell history and ps):
   FASTMCP_JWT_SECRET       the secret, from the environment (FastMCP's jwt_signing_key)

@@ -9,6 +9,7 @@ import { createFastMcpAuth, getFastMcpClaims } from '../../src/index.js'
 import { createAuthorizationServer } from '../../src/authorization-server/index.js'
 import { RedisTokenStore } from '../../src/store/redis.js'
 import { DEMO_USER, createDevelopmentLogin } from '../../examples/dev-login.js'
+import { serveInstance } from './instance-main.js'
 
 const { REDIS_URL, PREFIX, SIGNING_KEY, ISSUER, AUDIENCE } = process.env
 if (!REDIS_URL || !PREFIX || !SIGNING_KEY || !ISSUER || !AUDIENCE) throw new Error('authorization-server-app: settings missing')
@@ -36,14 +37,4 @@ app.get('/mcp', auth.requireFastMcpToken, (req, res) => {
   res.json({ clientId: req.auth?.clientId, sub: getFastMcpClaims(req)?.sub, scopes: req.auth?.scopes })
 })
 
-await store.ready()
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`)
-})
-process.on('SIGTERM', () => {
-  server.close()
-  server.closeAllConnections()
-  void store.close().then(() => client.destroy())
-})
+await serveInstance(app, store, client)

@@ -6,6 +6,7 @@ import express from 'express'
 import { createClient } from 'redis'
 import { StoreUnavailableError, createFastMcpAuth } from '../../src/index.js'
 import { RedisTokenStore } from '../../src/store/redis.js'
+import { serveInstance } from './instance-main.js'
 
 const { REDIS_URL, PREFIX, SECRET, SIGNING_KEY, ISSUER, AUDIENCE, ADMIN_KEY, GRACE, MAX_LIFETIME } = process.env
 if (!REDIS_URL || !PREFIX || !(SECRET || SIGNING_KEY) || !ISSUER || !AUDIENCE || !ADMIN_KEY) throw new Error('multi-instance-app: settings missing')
@@ -59,14 +60,4 @@ app.get('/admin/health', (_req, res) => {
   res.json({ staleForMs: store.staleForMs(), pending: store.pendingRevocations })
 })
 
-await store.ready()
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`)
-})
-process.on('SIGTERM', () => {
-  server.close()
-  server.closeAllConnections()
-  void store.close().then(() => client.destroy())
-})
+await serveInstance(app, store, client)

@@ -7,7 +7,7 @@ import {
   describeKeySource,
   deriveSourceKey,
   KEY_HELP,
-  KEY_OPTIONS,
+  CHECK_OPTIONS,
   keyAlternatives,
   MAX_PREVIOUS_SECRETS,
   PREVIOUS_SECRETS_ENV,
@@ -46,14 +46,7 @@ Without a key the signature is not checked. At most a handful of keys are derive
 only when the signature fails (PBKDF2 takes about a third of a second each).
 `
 
-const OPTIONS = {
-  ...KEY_OPTIONS,
-  issuer: { type: 'string' },
-  audience: { type: 'string' },
-  refresh: { type: 'boolean' },
-  'max-lifetime': { type: 'string' },
-  json: { type: 'boolean' },
-} as const
+const OPTIONS = CHECK_OPTIONS
 
 export const explainCommand: Command = {
   name: 'explain',

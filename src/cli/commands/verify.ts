@@ -3,7 +3,7 @@
 import { InvalidTokenError } from '../../errors.js'
 import { DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer } from '../../issuer.js'
 import { readTokenArgument, type CliIo } from '../io.js'
-import { deriveSourceKey, KEY_HELP, KEY_OPTIONS, requireKeySource } from '../key-source.js'
+import { deriveSourceKey, KEY_HELP, CHECK_OPTIONS, requireKeySource } from '../key-source.js'
 import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, requireOption, secondsOption, type Command } from '../usage.js'
 
 const help = `Usage: fastmcp-auth verify TOKEN|- --issuer I --audience A [--refresh]
@@ -29,14 +29,7 @@ ${KEY_HELP}
 For why a token is refused, and what would fix it: fastmcp-auth explain.
 `
 
-const OPTIONS = {
-  ...KEY_OPTIONS,
-  issuer: { type: 'string' },
-  audience: { type: 'string' },
-  refresh: { type: 'boolean' },
-  'max-lifetime': { type: 'string' },
-  json: { type: 'boolean' },
-} as const
+const OPTIONS = CHECK_OPTIONS
 
 export const verifyCommand: Command = {
   name: 'verify',

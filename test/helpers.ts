@@ -23,7 +23,8 @@ export interface VectorMint {
   upstream_claims?: Record<string, unknown>
 }
 
-export interface TokenVector {
+/** What every token vector names: the key it was made with, and the issuer and audience. */
+export interface VectorSetting {
   id: string
   description: string
   key_material: string
@@ -32,6 +33,9 @@ export interface TokenVector {
   key: string
   issuer: string
   audience: string
+}
+
+export interface TokenVector extends VectorSetting {
   token: string
   header: Record<string, unknown>
   mint?: VectorMint
@@ -66,15 +70,7 @@ export function vector(id: string): TokenVector {
 /** A verdict in the FastMCP 3.4+ vectors, for one `expected_token_use`. */
 export type Verdict34 = { verdict: 'valid'; payload: Record<string, unknown> } | { verdict: 'invalid'; message: string }
 
-export interface TokenVector34 {
-  id: string
-  description: string
-  key_material: string
-  mode: 'low' | 'high'
-  salt: string
-  key: string
-  issuer: string
-  audience: string
+export interface TokenVector34 extends VectorSetting {
   header_text: string
   token: string
   construction?: string

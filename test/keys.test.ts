@@ -60,8 +60,9 @@ describe('deriveJwtKey', () => {
     const took = performance.now() - started
     histogram.disable()
     const maxDelayMs = histogram.max / 1e6
-    // a blocking derivation would stall the loop for its whole duration
-    const limit = Math.min(100, took / 2)
+    // a blocking derivation would stall the loop for its whole duration; a busy machine may
+    // delay a timer by some tens of ms, never by half of it (speed itself is benched, not here)
+    const limit = took / 2
     assert.ok(maxDelayMs < limit, `event loop stalled ${maxDelayMs.toFixed(1)} ms during a ${took.toFixed(0)} ms derivation`)
   })
 })

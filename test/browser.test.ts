@@ -2,18 +2,15 @@
 // example server through CORS, reads its 401 challenge and metadata, and calls a tool with
 // the MCP SDK's client, bundled for the browser with esbuild.
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js'
-import { build } from 'esbuild'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { createExampleApp } from '../examples/app.js'
 import type { FastMcpAuth } from '../src/index.js'
+import { bundleForBrowser, close, executablePath, launchChromium, listen } from './browser-helpers.js'
 import { VECTOR_KEY } from './helpers.js'
 
 /** What the bundle puts on the page's globalThis.sdk. */
@@ -24,36 +21,18 @@ interface BrowserSdk {
   extractWWWAuthenticateParams: typeof extractWWWAuthenticateParams
 }
 
-// Debian's chromium, never a browser download; .ci/run installs it
-const executablePath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium']
-  .find((p): p is string => p !== undefined && existsSync(p))
-
 // What a 2026-07-28 client sends besides the body: a CORS preflight must allow all of these
 const CLIENT_HEADERS_2026 = ['Authorization', 'Content-Type', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name']
 
 interface Preflight { path: string; origin: string | undefined; requestHeaders: string[] }
 
-const listen = (server: http.Server) => new Promise<string>((resolve) => {
-  server.listen(0, '127.0.0.1', () => resolve(String((server.address() as AddressInfo).port)))
-})
-const close = (server: http.Server) => new Promise<void>((resolve) => {
-  server.closeAllConnections()
-  server.close(() => resolve())
-})
-
-async function bundleSdk(): Promise<string> {
-  const root = fileURLToPath(new URL('../', import.meta.url))
-  const entry = `
+function bundleSdk(): Promise<string> {
+  return bundleForBrowser({ contents: `
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js'
 globalThis.sdk = { Client, StreamableHTTPClientTransport, discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams }
-`
-  const out = await build({
-    stdin: { contents: entry, resolveDir: root, loader: 'js' },
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
-  })
-  return out.outputFiles[0]!.text
+` })
 }
 
 describe('a browser MCP client on another origin (headless Chromium)', () => {
@@ -96,7 +75,7 @@ describe('a browser MCP client on another origin (headless Chromium)', () => {
     })
     origin = `http://localhost:${await listen(site)}`
 
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless=new'] })
+    browser = await launchChromium()
     page = await browser.newPage()
     page.on('pageerror', (err) => pageErrors.push(String(err)))
     await page.goto(`${origin}/`)

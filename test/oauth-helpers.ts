@@ -13,6 +13,8 @@ import { createExampleApp, type ExampleApp, type ExampleConfig } from '../exampl
 import { DEMO_USER } from '../examples/dev-login.js'
 
 export interface RunningExample extends ExampleApp {
+  /** The HTTP server the app listens on, e.g. to watch its requests. */
+  server: http.Server
   base: string
   mcp: URL
   close: () => Promise<void>
@@ -27,6 +29,7 @@ export async function startExample(config: (base: string) => ExampleConfig): Pro
   server.on('request', example.app)
   return {
     ...example,
+    server,
     base,
     mcp: new URL(`${base}/mcp`),
     close: () => new Promise((resolve) => {

@@ -74,7 +74,7 @@ export function createExampleApp(config: ExampleConfig): ExampleApp {
   // RFC 6749 token endpoint: client_credentials for the demo client, refresh_token with
   // rotation and reuse detection; RFC 7009 revocation
   app.post('/oauth/token', auth.tokenEndpoint({ authenticateClient: authenticateDemoClient }))
-  app.post('/oauth/revoke', auth.revocationEndpoint())
+  app.post('/oauth/revoke', auth.revocationEndpoint({ authenticateClient: authenticateDemoClient }))
 
   // authenticate before the body is parsed: unauthenticated bodies are never read
   app.use('/mcp', auth.requireFastMcpToken)

@@ -36,6 +36,7 @@ import {
   createTokenEndpoint,
   type AuthenticatedClient,
   type EndpointGrants,
+  type RevocationEndpointOptions,
   type TokenEndpointOptions,
 } from './endpoints.js'
 import { InvalidTokenError, OAuthError } from './errors.js'
@@ -224,11 +225,12 @@ export interface FastMcpAuth {
   exchangeRefreshToken(refreshToken: string, options?: ExchangeRefreshTokenOptions): Promise<TokenResponse>
   /**
    * RFC 7009 revocation by token: a refresh token revokes its whole family, an access token
-   * itself. An invalid, expired or foreign token is ignored (resolves), as §2.2 asks.
+   * itself. An invalid, expired or foreign token is ignored (resolves), as §2.2 asks; so is
+   * a token issued to another client than `clientId`, when given (§2.1).
    * @throws OAuthError `temporarily_unavailable` when the key or the store is unavailable
    *   (the revocation holds in this process and is retried in the background)
    */
-  revokeToken(token: string): Promise<void>
+  revokeToken(token: string, options?: { clientId?: string }): Promise<void>
   /**
    * A ready token endpoint (RFC 6749 §3.2): `refresh_token`, and `client_credentials` when
    * `authenticateClient` is given; form or JSON bodies; RFC 6749 §5.2 errors;
@@ -236,7 +238,7 @@ export interface FastMcpAuth {
    */
   tokenEndpoint(options?: TokenEndpointOptions): FastMcpMiddleware
   /** A ready RFC 7009 revocation endpoint: `app.post('/revoke', auth.revocationEndpoint())`. */
-  revocationEndpoint(): FastMcpMiddleware
+  revocationEndpoint(options?: RevocationEndpointOptions): FastMcpMiddleware
   /** The token store in use (the one passed as `store`, or the in-memory default). */
   readonly store: TokenStore
   /** A plain snapshot of the counters (requests by outcome and reason, cache, revocations, refresh exchanges, store errors), e.g. for a health endpoint. */
@@ -364,7 +366,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     },
   })
 
-  const revokeToken = async (token: string): Promise<void> => {
+  const revokeToken = async (token: string, revokeOptions: { clientId?: string } = {}): Promise<void> => {
     if (typeof token !== 'string') return
     let claims: FastMcpClaims
     try {
@@ -374,6 +376,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       if (err instanceof InvalidTokenError) return
       throw new OAuthError('temporarily_unavailable', 'The server cannot verify tokens yet')
     }
+    if (revokeOptions.clientId !== undefined && revokeOptions.clientId !== claims.client_id) return
     try {
       cache?.delete(claims.jti)
       const family = claims.token_use === 'refresh' ? await store.familyOf(claims.jti) : undefined
@@ -415,7 +418,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     exchangeRefreshToken,
     revokeToken,
     tokenEndpoint: (endpointOptions) => createTokenEndpoint(grants, endpointOptions),
-    revocationEndpoint: () => createRevocationEndpoint(grants),
+    revocationEndpoint: (endpointOptions) => createRevocationEndpoint(grants, endpointOptions),
     store,
     stats: () => metrics.stats(),
     sendTokenResponse: async (res, input) => {

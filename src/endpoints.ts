@@ -16,9 +16,12 @@ export interface AuthenticatedClient {
 
 export interface TokenEndpointOptions {
   /**
-   * Authenticates the client of a `client_credentials` request (RFC 6749 §4.4) your own way
-   * (HTTP Basic, a form `client_secret`, mTLS...). Return `undefined` (or throw) to refuse:
-   * 401 `invalid_client` with `WWW-Authenticate: Basic`. Without it, that grant is
+   * Authenticates the client your own way (HTTP Basic, a form `client_secret`, mTLS...).
+   * Return `undefined` (or throw) to refuse: 401 `invalid_client` with
+   * `WWW-Authenticate: Basic`. With it, every grant authenticates the client, and a refresh
+   * token must have been issued to that client (RFC 6749 §6: a confidential client must
+   * authenticate to refresh); `client_credentials` (RFC 6749 §4.4) is offered. Without it,
+   * refresh tokens are bearer credentials of public clients and `client_credentials` is
    * `unsupported_grant_type`.
    */
   authenticateClient?: (req: IncomingMessage, params: OAuthParams) => AuthenticatedClient | undefined | Promise<AuthenticatedClient | undefined>
@@ -28,7 +31,17 @@ export interface TokenEndpointOptions {
 export interface EndpointGrants<R> {
   exchangeRefreshToken(token: string, options: { clientId?: string; scopes?: readonly string[] }): Promise<R>
   issueClientCredentials(client: AuthenticatedClient, scopes: readonly string[]): Promise<R>
-  revokeToken(token: string): Promise<void>
+  revokeToken(token: string, options?: { clientId?: string }): Promise<void>
+}
+
+/** Options of the revocation endpoint. */
+export interface RevocationEndpointOptions {
+  /**
+   * Authenticates the client, as for the token endpoint. With it, an unauthenticated request
+   * is 401 `invalid_client`, and a token issued to another client is left alone (RFC 7009
+   * §2.1). Without it, whoever holds a token may revoke it.
+   */
+  authenticateClient?: TokenEndpointOptions['authenticateClient']
 }
 
 // RFC 6749 requests are small; a larger body is refused unread
@@ -43,15 +56,10 @@ export function createTokenEndpoint<R>(grants: EndpointGrants<R>, options: Token
       const scopes = params.scope === undefined ? undefined : params.scope.split(' ').filter((s) => s.length > 0)
       let body: R
       if (grantType === 'refresh_token') {
-        body = await grants.exchangeRefreshToken(params.refresh_token ?? '', { clientId: params.client_id, scopes })
+        const clientId = options.authenticateClient === undefined ? params.client_id : (await authenticate(options.authenticateClient, req, params)).clientId
+        body = await grants.exchangeRefreshToken(params.refresh_token ?? '', { clientId, scopes })
       } else if (grantType === 'client_credentials' && options.authenticateClient !== undefined) {
-        let client: AuthenticatedClient | undefined
-        try {
-          client = await options.authenticateClient(req, params)
-        } catch {
-          client = undefined
-        }
-        if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed')
+        const client = await authenticate(options.authenticateClient, req, params)
         const granted = client.scopes
         if (scopes?.some((s) => !granted.includes(s))) throw new OAuthError('invalid_scope', 'The requested scope exceeds what the client may be granted')
         body = await grants.issueClientCredentials(client, scopes ?? granted)
@@ -64,18 +72,30 @@ export function createTokenEndpoint<R>(grants: EndpointGrants<R>, options: Token
 }
 
 /** Builds the RFC 7009 revocation endpoint: 200 for every well-formed request. */
-export function createRevocationEndpoint<R>(grants: EndpointGrants<R>): FastMcpMiddleware {
+export function createRevocationEndpoint<R>(grants: EndpointGrants<R>, options: RevocationEndpointOptions = {}): FastMcpMiddleware {
   return function revocationEndpoint(req, res, next) {
     handle(req, res, async (params) => {
       if (params.token === undefined) throw new OAuthError('invalid_request', 'token is required')
+      const clientId = options.authenticateClient === undefined ? undefined : (await authenticate(options.authenticateClient, req, params)).clientId
       // RFC 7009 §2.2: an invalid or unknown token is no error; the hint only speeds a lookup
-      await grants.revokeToken(params.token)
+      await grants.revokeToken(params.token, { clientId })
       res.statusCode = 200
       res.setHeader('cache-control', 'no-store')
       res.setHeader('content-length', 0)
       res.end()
     }, next)
   }
+}
+
+async function authenticate(hook: NonNullable<TokenEndpointOptions['authenticateClient']>, req: IncomingMessage, params: OAuthParams): Promise<AuthenticatedClient> {
+  let client: AuthenticatedClient | undefined
+  try {
+    client = await hook(req, params)
+  } catch {
+    client = undefined
+  }
+  if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed')
+  return client
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, run: (params: OAuthParams) => Promise<void>, next: (err?: unknown) => void): void {

@@ -56,7 +56,7 @@ export type {
   UseRefreshTokenInput,
 } from './store/types.js'
 export type { ExchangeRefreshTokenOptions, RefreshEvent, RefreshResult } from './rotation.js'
-export type { AuthenticatedClient, OAuthParams, TokenEndpointOptions } from './endpoints.js'
+export type { AuthenticatedClient, OAuthParams, RevocationEndpointOptions, TokenEndpointOptions } from './endpoints.js'
 export { buildProtectedResourceMetadata, createProtectedResourceMetadataHandler, protectedResourceMetadataUrl } from './metadata.js'
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js'
 export type { ScopeHierarchy } from './scopes.js'

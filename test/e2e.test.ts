@@ -10,6 +10,8 @@ import { DEMO_CLIENT, createExampleApp, type ExampleConfig } from '../examples/a
 import type { FastMcpAuth } from '../src/index.js'
 import { AUDIENCE, ISSUER, NOW_MS, VECTOR_KEY, claims, signToken, validPayload, vector } from './helpers.js'
 
+const demoCredentials = { client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret }
+
 interface Running {
   base: string
   mcp: URL
@@ -162,9 +164,16 @@ describe('example server with the MCP SDK client', () => {
     assert.equal(granted.body.refresh_token, undefined)
   })
 
+  test('the refresh grant needs the client the token was issued to (RFC 6749 §6)', async () => {
+    const login = await run.auth.issueTokenResponse({ clientId: DEMO_CLIENT.id, scopes: ['notes:read'], refreshToken: true })
+    const anonymous = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: login.refresh_token! })
+    assert.equal(anonymous.status, 401)
+    assert.equal(anonymous.body.error, 'invalid_client')
+  })
+
   test('the refresh grant rotates: a fresh pair that works, a concurrent retry within the grace window too', async () => {
     const login = await run.auth.issueTokenResponse({ clientId: DEMO_CLIENT.id, scopes: ['notes:read'], refreshToken: true })
-    const refreshed = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: login.refresh_token! })
+    const refreshed = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, ...demoCredentials })
     assert.equal(refreshed.status, 200)
     assert.equal(refreshed.headers.get('cache-control'), 'no-store')
     assert.notEqual(refreshed.body.access_token, login.access_token)
@@ -172,7 +181,7 @@ describe('example server with the MCP SDK client', () => {
     const who = await callTool(run.mcp, refreshed.body.access_token as string, 'whoami')
     assert.deepEqual((who.structuredContent as { clientId: string }).clientId, DEMO_CLIENT.id)
     // within the default 10 s grace window a replay is a client's retry, not a leak
-    const retry = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: login.refresh_token! })
+    const retry = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, ...demoCredentials })
     assert.equal(retry.status, 200)
   })
 
@@ -181,7 +190,7 @@ describe('example server with the MCP SDK client', () => {
     assert.equal(wrong.status, 401)
     assert.equal(wrong.body.error, 'invalid_client')
     const access = (await clientCredentials()).body.access_token as string
-    const misuse = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: access })
+    const misuse = await tokenGrant(run.base, { grant_type: 'refresh_token', refresh_token: access, ...demoCredentials })
     assert.equal(misuse.status, 400)
     assert.equal(misuse.body.error, 'invalid_grant')
   })

@@ -155,11 +155,13 @@ describe('auth.tokenEndpoint and auth.revocationEndpoint', () => {
   before(async () => {
     ctx = setup()
     const app = express()
-    app.post('/token', ctx.auth.tokenEndpoint({
-      authenticateClient: (_req, params) =>
-        params.client_id === 'svc' && params.client_secret === 'svc-secret' ? { clientId: 'svc', scopes: ['read', 'write'] } : undefined,
-    }))
+    const authenticateClient = (_req: unknown, params: Readonly<Record<string, string>>) =>
+      params.client_id === 'svc' && params.client_secret === 'svc-secret' ? { clientId: 'svc', scopes: ['read', 'write'] } : undefined
+    // confidential clients authenticate for every grant; public clients' refresh tokens are bearer credentials
+    app.post('/token', ctx.auth.tokenEndpoint({ authenticateClient }))
+    app.post('/public/token', ctx.auth.tokenEndpoint())
     app.post('/revoke', ctx.auth.revocationEndpoint())
+    app.post('/confidential/revoke', ctx.auth.revocationEndpoint({ authenticateClient }))
     app.use('/mcp', ctx.auth.requireFastMcpToken)
     app.get('/mcp', (_req, res) => { res.json({ ok: true }) })
     server = http.createServer(app)
@@ -174,14 +176,36 @@ describe('auth.tokenEndpoint and auth.revocationEndpoint', () => {
 
   test('refresh_token grant by form and by JSON, with no-store', async () => {
     const first = await grant(ctx.auth)
-    const res = await form('/token', `grant_type=refresh_token&refresh_token=${first.refresh_token}`)
+    const res = await form('/public/token', `grant_type=refresh_token&refresh_token=${first.refresh_token}`)
     assert.equal(res.status, 200)
     assert.equal(res.headers.get('cache-control'), 'no-store')
     const body = await res.json() as TokenResponse
     assert.equal(body.token_type, 'Bearer')
-    const json = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: body.refresh_token }) })
+    const json = await fetch(`${base}/public/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: body.refresh_token }) })
     assert.equal(json.status, 200)
     assert.equal(await mcp((await json.json() as TokenResponse).access_token), 200)
+  })
+
+  test('RFC 6749 §6: with authenticateClient, a refresh needs the client it was issued to', async () => {
+    const svc = await ctx.auth.issueTokenResponse({ clientId: 'svc', scopes: ['read'], refreshToken: true })
+    const anonymous = await form('/token', `grant_type=refresh_token&refresh_token=${svc.refresh_token}`)
+    assert.equal(anonymous.status, 401)
+    assert.equal((await anonymous.json() as { error: string }).error, 'invalid_client')
+    const other = await grant(ctx.auth) // issued to client-1
+    const wrong = await form('/token', `grant_type=refresh_token&client_id=svc&client_secret=svc-secret&refresh_token=${other.refresh_token}`)
+    assert.equal((await wrong.json() as { error: string }).error, 'invalid_grant')
+    const ok = await form('/token', `grant_type=refresh_token&client_id=svc&client_secret=svc-secret&refresh_token=${svc.refresh_token}`)
+    assert.equal(ok.status, 200)
+  })
+
+  test('RFC 7009 §2.1: with authenticateClient, revocation needs the client, and spares other clients\' tokens', async () => {
+    const svc = await ctx.auth.issueTokenResponse({ clientId: 'svc', scopes: ['read'], refreshToken: true })
+    const other = await grant(ctx.auth)
+    assert.equal((await form('/confidential/revoke', `token=${svc.access_token}`)).status, 401)
+    assert.equal((await form('/confidential/revoke', `client_id=svc&client_secret=svc-secret&token=${other.access_token}`)).status, 200)
+    assert.equal(await mcp(other.access_token), 200)
+    assert.equal((await form('/confidential/revoke', `client_id=svc&client_secret=svc-secret&token=${svc.access_token}`)).status, 200)
+    assert.equal(await mcp(svc.access_token), 401)
   })
 
   test('client_credentials through authenticateClient; no refresh token; bad credentials are 401 invalid_client', async () => {
@@ -207,10 +231,12 @@ describe('auth.tokenEndpoint and auth.revocationEndpoint', () => {
       ['grant_type=refresh_token&grant_type=refresh_token&refresh_token=a', 400, 'invalid_request'],
     ]
     for (const [body, status, error] of cases) {
-      const res = await form('/token', body)
+      const res = await form('/public/token', body)
       assert.equal(res.status, status, body)
       assert.equal((await res.json() as { error: string }).error, error, body)
     }
+    // a confidential endpoint authenticates the client before it reads the refresh token
+    assert.equal((await (await form('/token', 'grant_type=refresh_token&refresh_token=x.y.z')).json() as { error: string }).error, 'invalid_client')
     const text = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'grant_type=refresh_token' })
     assert.equal(text.status, 400)
     const big = await form('/token', `grant_type=refresh_token&refresh_token=${'a'.repeat(70_000)}`)

@@ -391,6 +391,18 @@ describe('fastmcp-auth inspect', () => {
     assert.deepEqual(json(run), { verified: false, header: v.header, payload: validPayload('access-basic') })
   })
 
+  test('terminal control and bidi characters in unverified claims are written as \\u escapes', async () => {
+    const sneaky = 'ok\u202egnp.exe\u009b31m'
+    const run = await cli(['inspect', await mint(['--subject', sneaky])], { env: {} })
+    assert.equal(run.code, 0)
+    assert.doesNotMatch(run.stdout, /[\u0080-\u009f\u202e]/)
+    assert.match(run.stdout, /ok\\u202egnp\.exe\\u009b31m/)
+    // in --json the escapes are JSON's own: the value survives intact
+    const asJson = await cli(['inspect', await mint(['--subject', sneaky]), '--json'], { env: {} })
+    assert.doesNotMatch(asJson.stdout, /[\u0080-\u009f\u202e]/)
+    assert.equal((json(asJson).payload as { sub: string }).sub, sneaky)
+  })
+
   test('not a token: exit 1', async () => {
     const run = await cli(['inspect', 'not-a-token'])
     assert.equal(run.code, 1)

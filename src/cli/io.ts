@@ -22,14 +22,26 @@ export interface CliIo {
 /** Largest input read from stdin or a key file, in bytes: a token or a key is far smaller. */
 export const MAX_INPUT_BYTES = 1024 * 1024
 
+// C1 controls (U+009B is CSI to many terminals) and bidi or invisible format marks: an
+// unverified claim could drive the terminal or reorder what the operator reads
+const UNSAFE_FOR_TERMINAL = /[\u0080-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+/**
+ * `text` with every such character written as `\uXXXX`: inside a JSON string that is the
+ * same value, so `--json` output stays valid JSON. (JSON.stringify already escapes C0.)
+ */
+export function forTerminal(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 /** The real process: its streams, environment and clock. */
 export function processIo(): CliIo {
   // a reader that closes the pipe early (`| head`) must not turn into a stack trace
   process.stdout.on('error', () => {})
   process.stderr.on('error', () => {})
   return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: (text) => void process.stdout.write(forTerminal(text)),
+    stderr: (text) => void process.stderr.write(forTerminal(text)),
     readStdin: () => readStream(process.stdin),
     readFile: async (path) => {
       const text = await readFile(path, 'utf8')

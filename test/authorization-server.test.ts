@@ -211,6 +211,24 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
     assert.equal((await again.json() as { error: string }).error, 'invalid_request')
   })
 
+  test('login CSRF: a login form posted from another origin is 403 and approves nothing; the page itself still can', async () => {
+    const client = await register(s.run.base)
+    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+    const post = (origin: string) => fetch(`${s.run.base}/authorize/login`, {
+      method: 'POST', redirect: 'manual', headers: { origin }, body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
+    })
+    for (const origin of ['https://attacker.example', 'null', `${s.run.base}.attacker.example`]) {
+      const res = await post(origin)
+      assert.equal(res.status, 403, origin)
+      assert.equal(res.headers.get('location'), null)
+      assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+    }
+    const own = await post(s.run.base)
+    assert.equal(own.status, 303)
+    assert.ok(new URL(own.headers.get('location')!).searchParams.get('code'))
+  })
+
   test('a scope the resource does not offer: redirected back with invalid_scope', async () => {
     const client = await register(s.run.base)
     const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'notes:read admin', state: 's' })
@@ -547,6 +565,64 @@ describe('createAuthorizationServer: the login hook', () => {
     } finally {
       await c.close()
     }
+  })
+})
+
+describe('examples/authorization-server.ts: the documented login hook', () => {
+  let base: string
+  let listener: http.Server
+  before(async () => {
+    process.env.FASTMCP_JWT_SECRET ??= 'test-secret-for-the-authorization-server-example'
+    const example = await import('../examples/authorization-server.js')
+    example.addUser('alice', 'alice-password', 'alice@example.com')
+    listener = http.createServer(example.app)
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+  })
+  after(() => new Promise<void>((resolve) => { listener.closeAllConnections(); listener.close(() => resolve()) }))
+
+  const begin = (client: { client_id: string }, cookie?: string) => {
+    const url = new URL('/authorize', base)
+    const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, code_challenge_method: 'S256', scope: 'notes:read' }
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
+    return fetch(url, { redirect: 'manual', headers: cookie === undefined ? {} : { cookie } })
+  }
+  const approve = (pending: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${base}/authorize/login`, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ pending, decision: 'allow', ...form }) })
+  const pendingOf = (html: string) => /name="pending" value="([^"]+)"/.exec(html)![1]!
+
+  test('an attacker\'s client sent to /authorize with a signed-in person\'s session: a consent page naming it, no code', async () => {
+    const evil = await register(base, { client_name: 'Evil Notes' })
+    // the person logs in once, through the consent page with login fields
+    const first = await begin(evil)
+    const loginPage = await first.text()
+    assert.equal(first.status, 200)
+    assert.match(loginPage, /name="password"/)
+    const loggedIn = await approve(pendingOf(loginPage), { username: 'alice', password: 'alice-password' })
+    assert.equal(loggedIn.status, 303)
+    const setCookie = loggedIn.headers.get('set-cookie')!
+    assert.match(setCookie, /HttpOnly/i)
+    assert.match(setCookie, /SameSite=Lax/i)
+    const cookie = setCookie.split(';')[0]!
+
+    // later, the attacker's link: a session exists, yet the GET approves nothing
+    const attack = await begin(evil, cookie)
+    const consent = await attack.text()
+    assert.equal(attack.status, 200)
+    assert.equal(attack.headers.get('location'), null)
+    assert.match(consent, /Evil Notes/)
+    assert.match(consent, /127\.0\.0\.1:1/)
+    assert.match(consent, /notes:read/)
+    assert.doesNotMatch(consent, /name="password"/)
+
+    // a page on the attacker's site posting the consent form: 403, nothing approved
+    const forged = await approve(pendingOf(consent), {}, { cookie, origin: 'https://attacker.example' })
+    assert.equal(forged.status, 403)
+    assert.equal(forged.headers.get('location'), null)
+    // the person's own click on the consent page (the issuer's origin) approves
+    const allowed = await approve(pendingOf(consent), {}, { cookie, origin: 'https://mcp.example.com' })
+    assert.equal(allowed.status, 303)
+    assert.ok(new URL(allowed.headers.get('location')!).searchParams.get('code'))
   })
 })
 

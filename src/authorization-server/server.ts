@@ -126,7 +126,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const rateLimit = options.rateLimit
   const path = (url: string | undefined): string => new URL(url!).pathname
   const router = express.Router()
-  router.post(config.loginPath, express.urlencoded({ extended: false, limit: '16kb' }), (req, res, next) => {
+  const ownOrigin = new URL(auth.issuer).origin
+  router.post(config.loginPath, refuseCrossOrigin(ownOrigin), express.urlencoded({ extended: false, limit: '16kb' }), (req, res, next) => {
     authorizations.continue(req, res).catch(next)
   })
   router.use(path(metadata.authorization_endpoint), authorizationHandler({ provider, rateLimit }))
@@ -141,6 +142,22 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     completeAuthorization: (res, pendingId, result) => authorizations.complete(res, pendingId, result),
     denyAuthorization: (res, pendingId, description = 'The person did not approve the request') =>
       authorizations.deny(res, pendingId, description),
+  }
+}
+
+/**
+ * A login form posted from another site is refused before its body is read (CSRF, RFC 6749
+ * §10.12; a browser names the page's origin in `Origin`), so a pending id can be completed
+ * only from this server's own page. Clients without `Origin` (not browsers) go through.
+ */
+function refuseCrossOrigin(ownOrigin: string): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin
+    if (origin === undefined || origin === ownOrigin) return next()
+    res.status(403).set('cache-control', 'no-store').json({
+      error: 'invalid_request',
+      error_description: 'A login form must be posted from the authorization server\'s own page',
+    })
   }
 }
 

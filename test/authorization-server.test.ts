@@ -626,6 +626,34 @@ describe('examples/authorization-server.ts: the documented login hook', () => {
   })
 })
 
+describe('createAuthorizationServer: bodies the parsers refuse', () => {
+  let c: Custom
+  before(async () => { c = await startCustom(() => undefined) })
+  after(() => c.close())
+
+  const SECRET_BODY = 'password=hunter2-in-the-body'
+  for (const [name, path, status, init] of [
+    ['a login form in an unknown charset', '/authorize/login', 415, { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=foo' }, body: SECRET_BODY }],
+    ['a 20 KB registration', '/register', 413, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: 'x'.repeat(20_000) }) }],
+    ['a registration that is not JSON', '/register', 400, { headers: { 'content-type': 'application/json' }, body: '{' }],
+    ['a token request in an unknown charset', '/token', 415, { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=foo' }, body: SECRET_BODY }],
+    ['a revocation that claims gzip but is not', '/revoke', 400, { headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, body: SECRET_BODY }],
+  ] as const) {
+    test(`${name}: ${status} invalid_request as JSON, no stack, nothing of the body, nothing logged`, async (t) => {
+      const logged = t.mock.method(console, 'error', () => {})
+      const res = await fetch(`${c.base}${path}`, { method: 'POST', ...init })
+      const text = await res.text()
+      assert.equal(res.status, status)
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+      const body = JSON.parse(text) as Record<string, unknown>
+      assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description'])
+      assert.equal(body.error, 'invalid_request')
+      assert.doesNotMatch(text, /node_modules|at |hunter2|<html|<pre/i)
+      assert.equal(logged.mock.callCount(), 0)
+    })
+  }
+})
+
 describe('createAuthorizationServer: two instances sharing one store', () => {
   test('register and authorize on one instance, log in and exchange the code on the other', async () => {
     const clock = manualClock()

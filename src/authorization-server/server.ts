@@ -3,7 +3,7 @@
 // authorization and token endpoints with PKCE, RFC 7009 revocation). It issues FastMCP tokens
 // and keeps its state in the TokenStore. Express only: the SDK's handlers are Express routers.
 import type { ServerResponse } from 'node:http'
-import express, { type RequestHandler } from 'express'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { authorizationHandler, type AuthorizationHandlerOptions } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js'
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js'
 import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js'
@@ -132,9 +132,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   })
   router.use(path(metadata.authorization_endpoint), authorizationHandler({ provider, rateLimit }))
   router.use(path(metadata.token_endpoint), tokenHandler({ provider, rateLimit }))
+  // client metadata is small: parsed here, so the SDK's 100 kb parser never reads a larger body
+  router.post(path(metadata.registration_endpoint), express.json({ limit: '16kb' }))
   router.use(path(metadata.registration_endpoint), clientRegistrationHandler({ clientsStore: clients, rateLimit }))
   router.use(path(metadata.revocation_endpoint), revocationHandler({ provider, rateLimit }))
   router.use(wellKnownPath(metadata.issuer), metadataHandler(metadata))
+  router.use(answerErrors)
 
   return {
     router,
@@ -159,6 +162,33 @@ function refuseCrossOrigin(ownOrigin: string): RequestHandler {
       error_description: 'A login form must be posted from the authorization server\'s own page',
     })
   }
+}
+
+// body-parser's error types: a fixed description each, never its message (it may quote the body)
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'The request body could not be parsed',
+  'entity.too.large': 'The request body is too large',
+  'entity.verify.failed': 'The request body could not be verified',
+  'charset.unsupported': 'The request body\'s charset is not supported',
+  'encoding.unsupported': 'The request body\'s content encoding is not supported',
+  'request.aborted': 'The request body was not received in full',
+  'request.size.invalid': 'The request body is not the size announced',
+  'stream.encoding.set': 'The request body could not be read',
+  'stream.not.readable': 'The request body could not be read',
+  'parameters.too.many': 'The request body has too many parameters',
+}
+
+/**
+ * An error that reached the router (a body the parsers refused, a hook that failed): RFC 6749
+ * §5.2 JSON, never Express's HTML page with its stack, never the body, nothing logged.
+ */
+const answerErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (res.headersSent) return next(err)
+  const { status, type } = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; type?: unknown }
+  const clientFault = Number.isInteger(status) && (status as number) >= 400 && (status as number) < 500
+  res.status(clientFault ? (status as number) : 500).set('cache-control', 'no-store').json(clientFault
+    ? { error: 'invalid_request', error_description: BODY_ERRORS[String(type)] ?? 'The request could not be read' }
+    : { error: 'server_error', error_description: 'Internal Server Error' })
 }
 
 /** RFC 8414 §3.1: the well-known segment goes between the issuer's host and its path. */

@@ -120,6 +120,12 @@ describe('createAuthorizationServer: discovery and registration', () => {
   for (const [name, metadata] of [
     ['a plain-http redirect URI off this machine', { redirect_uris: ['http://client.example/cb'] }],
     ['a redirect URI with a fragment', { redirect_uris: ['https://client.example/cb#x'] }],
+    ['a redirect URI with an empty fragment', { redirect_uris: ['https://client.example/cb#'] }],
+    ['a redirect URI with a username and password', { redirect_uris: ['https://user:pass@client.example/cb'] }],
+    ['a loopback redirect URI with a username', { redirect_uris: ['http://user@127.0.0.1/cb'] }],
+    ['a file: redirect URI', { redirect_uris: ['file:///etc/passwd'] }],
+    ['a javascript: redirect URI', { redirect_uris: ['javascript:alert(1)'] }],
+    ['a data: redirect URI', { redirect_uris: ['data:text/html,hi'] }],
     ['no redirect URI', { redirect_uris: [] }],
     ['the implicit grant', { grant_types: ['implicit'] }],
     ['client authentication by private_key_jwt', { token_endpoint_auth_method: 'private_key_jwt' }],
@@ -285,6 +291,23 @@ describe('createAuthorizationServer: refusals', () => {
     assert.equal(res.status, 400)
     assert.equal(res.headers.get('location'), null)
     assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+  })
+
+  for (const variant of [`${REDIRECT_URI}#frag`, REDIRECT_URI.replace('http://', 'http://user:pass@'), REDIRECT_URI.replace('http:', 'HTTP:'), `${REDIRECT_URI}/`, REDIRECT_URI.replace('127.0.0.1', 'localhost')]) {
+    test(`a variant of the registered loopback redirect URI (${variant}): 400 invalid_request, no redirect, no login`, async () => {
+      const client = await register(s.run.base)
+      const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: variant, code_challenge: pkcePair().challenge, state: 'v' })
+      assert.equal(res.status, 400)
+      assert.equal(res.headers.get('location'), null)
+      assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+    })
+  }
+
+  test('the registered loopback redirect URI on another port (RFC 8252 §7.3): the login, and the code is bound to that URI', async () => {
+    const client = await register(s.run.base)
+    const onPort = REDIRECT_URI.replace(':1/', ':4567/')
+    const { code, verifier } = await getCode(s.run.base, client, { redirect_uri: onPort })
+    assert.equal((await exchange(client, code, verifier, { redirect_uri: onPort })).status, 200)
   })
 
   test('a redirect URI at the token endpoint other than the one authorized: 400 invalid_grant', async () => {

@@ -235,6 +235,14 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
     assert.ok(new URL(own.headers.get('location')!).searchParams.get('code'))
   })
 
+  test('a client name with bidi overrides and control characters: the login page shows U+FFFD in their place, escaped', async () => {
+    const name = 'Notes\u202Egpj.exe\u2066\u200F\u0007\u001b[31m\u0085<b>'
+    const client = await register(s.run.base, { client_name: name })
+    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    assert.doesNotMatch(html, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/)
+    assert.ok(html.includes('Notes\uFFFDgpj.exe\uFFFD\uFFFD\uFFFD\uFFFD[31m\uFFFD&#60;b&#62;'), html)
+  })
+
   test('a scope the resource does not offer: redirected back with invalid_scope', async () => {
     const client = await register(s.run.base)
     const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'notes:read admin', state: 's' })

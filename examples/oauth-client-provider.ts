@@ -29,9 +29,8 @@ export async function submitLoginPage(page: Response, credentials: Credentials =
   }
   fields.set('username', credentials.username)
   fields.set('password', credentials.password)
-  // a browser names the page's origin; the login path refuses any other
-  const action = new URL(unescapeHtml(form[1]!), page.url)
-  return fetch(action, { method: 'POST', body: fields, redirect: 'manual', headers: { origin: new URL(page.url).origin } })
+  // no Origin header, as for any non-browser client; a browser's is the page's own origin
+  return fetch(new URL(unescapeHtml(form[1]!), page.url), { method: 'POST', body: fields, redirect: 'manual' })
 }
 
 function unescapeHtml(text: string): string {

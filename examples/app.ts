@@ -7,7 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { IncomingMessage } from 'node:http'
-import express, { type Express } from 'express'
+import express, { type ErrorRequestHandler, type Express } from 'express'
 import { z } from 'zod'
 import { createFastMcpAuth, getFastMcpClaims, type AuthenticatedClient, type FastMcpAuth, type FastMcpAuthOptions, type OAuthParams } from '../src/index.js'
 import {
@@ -96,7 +96,23 @@ export function createExampleApp(config: ExampleConfig): ExampleApp {
   app.all('/mcp', (_req, res) => {
     res.status(405).set('allow', 'POST, OPTIONS').json({ error: 'method_not_allowed' })
   })
+  app.use(answerErrors)
   return { app, auth, authorizationServer }
+}
+
+/**
+ * The last handler: a body that does not parse (400), is too large (413) or anything else
+ * (500) gets JSON without a stack; the log names the method, path and status, never the
+ * body or the headers (a bearer token is one).
+ */
+const answerErrors: ErrorRequestHandler = (err: unknown, req, res, next) => {
+  if (res.headersSent) return next(err)
+  const status = (err as { status?: unknown } | null)?.status
+  const code = Number.isInteger(status) && (status as number) >= 400 && (status as number) < 600 ? (status as number) : 500
+  console.error(`${req.method} ${req.path} ${code}`)
+  res.status(code).json(code < 500
+    ? { error: 'invalid_request', error_description: 'The request body could not be read' }
+    : { error: 'server_error', error_description: 'Internal Server Error' })
 }
 
 function buildMcpServer(notes: { author: string; text: string }[]): McpServer {

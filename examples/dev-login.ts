@@ -54,8 +54,12 @@ ${problem === undefined ? '' : `<p role="alert">${escape(problem)}</p>`}
 `)
 }
 
+// bidi controls (U+202A-U+202E, U+2066-U+2069, U+200E/F) could make a client name read as
+// another; C0/C1 controls have no place on the page: each becomes U+FFFD, then HTML is escaped
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
 function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return text.replace(CONTROLS, '\ufffd').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -45,6 +45,7 @@ server.listen(port, host, async () => {
   console.log('Call the whoami tool with it:\n')
   console.log(`curl -s ${base}/mcp -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '${call}'\n`)
   console.log(`More tokens: curl -s ${base}/oauth/token -d grant_type=client_credentials -d client_id=${DEMO_CLIENT.id} -d client_secret=${DEMO_CLIENT.secret}`)
+  console.log('OAuth login: npm run example:oauth-client (registers, logs in as demo, calls whoami)')
   console.log(`SDK client:  MCP_TOKEN=<token> npm run example:client\n`)
   console.log([
     `Authorization server: ${issuer} (login at ${authorizationServer.metadata.authorization_endpoint}, tokens at ${authorizationServer.metadata.token_endpoint})`,

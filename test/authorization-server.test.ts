@@ -120,6 +120,12 @@ describe('createAuthorizationServer: discovery and registration', () => {
   for (const [name, metadata] of [
     ['a plain-http redirect URI off this machine', { redirect_uris: ['http://client.example/cb'] }],
     ['a redirect URI with a fragment', { redirect_uris: ['https://client.example/cb#x'] }],
+    ['a redirect URI with an empty fragment', { redirect_uris: ['https://client.example/cb#'] }],
+    ['a redirect URI with a username and password', { redirect_uris: ['https://user:pass@client.example/cb'] }],
+    ['a loopback redirect URI with a username', { redirect_uris: ['http://user@127.0.0.1/cb'] }],
+    ['a file: redirect URI', { redirect_uris: ['file:///etc/passwd'] }],
+    ['a javascript: redirect URI', { redirect_uris: ['javascript:alert(1)'] }],
+    ['a data: redirect URI', { redirect_uris: ['data:text/html,hi'] }],
     ['no redirect URI', { redirect_uris: [] }],
     ['the implicit grant', { grant_types: ['implicit'] }],
     ['client authentication by private_key_jwt', { token_endpoint_auth_method: 'private_key_jwt' }],
@@ -211,6 +217,32 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
     assert.equal((await again.json() as { error: string }).error, 'invalid_request')
   })
 
+  test('login CSRF: a login form posted from another origin is 403 and approves nothing; the page itself still can', async () => {
+    const client = await register(s.run.base)
+    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+    const post = (origin: string) => fetch(`${s.run.base}/authorize/login`, {
+      method: 'POST', redirect: 'manual', headers: { origin }, body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
+    })
+    for (const origin of ['https://attacker.example', 'null', `${s.run.base}.attacker.example`]) {
+      const res = await post(origin)
+      assert.equal(res.status, 403, origin)
+      assert.equal(res.headers.get('location'), null)
+      assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+    }
+    const own = await post(s.run.base)
+    assert.equal(own.status, 303)
+    assert.ok(new URL(own.headers.get('location')!).searchParams.get('code'))
+  })
+
+  test('a client name with bidi overrides and control characters: the login page shows U+FFFD in their place, escaped', async () => {
+    const name = 'Notes\u202Egpj.exe\u2066\u200F\u0007\u001b[31m\u0085<b>'
+    const client = await register(s.run.base, { client_name: name })
+    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    assert.doesNotMatch(html, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/)
+    assert.ok(html.includes('Notes\uFFFDgpj.exe\uFFFD\uFFFD\uFFFD\uFFFD[31m\uFFFD&#60;b&#62;'), html)
+  })
+
   test('a scope the resource does not offer: redirected back with invalid_scope', async () => {
     const client = await register(s.run.base)
     const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'notes:read admin', state: 's' })
@@ -267,6 +299,23 @@ describe('createAuthorizationServer: refusals', () => {
     assert.equal(res.status, 400)
     assert.equal(res.headers.get('location'), null)
     assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+  })
+
+  for (const variant of [`${REDIRECT_URI}#frag`, REDIRECT_URI.replace('http://', 'http://user:pass@'), REDIRECT_URI.replace('http:', 'HTTP:'), `${REDIRECT_URI}/`, REDIRECT_URI.replace('127.0.0.1', 'localhost')]) {
+    test(`a variant of the registered loopback redirect URI (${variant}): 400 invalid_request, no redirect, no login`, async () => {
+      const client = await register(s.run.base)
+      const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: variant, code_challenge: pkcePair().challenge, state: 'v' })
+      assert.equal(res.status, 400)
+      assert.equal(res.headers.get('location'), null)
+      assert.equal((await res.json() as { error: string }).error, 'invalid_request')
+    })
+  }
+
+  test('the registered loopback redirect URI on another port (RFC 8252 §7.3): the login, and the code is bound to that URI', async () => {
+    const client = await register(s.run.base)
+    const onPort = REDIRECT_URI.replace(':1/', ':4567/')
+    const { code, verifier } = await getCode(s.run.base, client, { redirect_uri: onPort })
+    assert.equal((await exchange(client, code, verifier, { redirect_uri: onPort })).status, 200)
   })
 
   test('a redirect URI at the token endpoint other than the one authorized: 400 invalid_grant', async () => {
@@ -548,6 +597,92 @@ describe('createAuthorizationServer: the login hook', () => {
       await c.close()
     }
   })
+})
+
+describe('examples/authorization-server.ts: the documented login hook', () => {
+  let base: string
+  let listener: http.Server
+  before(async () => {
+    process.env.FASTMCP_JWT_SECRET ??= 'test-secret-for-the-authorization-server-example'
+    const example = await import('../examples/authorization-server.js')
+    example.addUser('alice', 'alice-password', 'alice@example.com')
+    listener = http.createServer(example.app)
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+  })
+  after(() => new Promise<void>((resolve) => { listener.closeAllConnections(); listener.close(() => resolve()) }))
+
+  const begin = (client: { client_id: string }, cookie?: string) => {
+    const url = new URL('/authorize', base)
+    const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, code_challenge_method: 'S256', scope: 'notes:read' }
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
+    return fetch(url, { redirect: 'manual', headers: cookie === undefined ? {} : { cookie } })
+  }
+  const approve = (pending: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${base}/authorize/login`, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ pending, decision: 'allow', ...form }) })
+  const pendingOf = (html: string) => /name="pending" value="([^"]+)"/.exec(html)![1]!
+
+  test('an attacker\'s client sent to /authorize with a signed-in person\'s session: a consent page naming it, no code', async () => {
+    const evil = await register(base, { client_name: 'Evil Notes' })
+    // the person logs in once, through the consent page with login fields
+    const first = await begin(evil)
+    const loginPage = await first.text()
+    assert.equal(first.status, 200)
+    assert.match(loginPage, /name="password"/)
+    const loggedIn = await approve(pendingOf(loginPage), { username: 'alice', password: 'alice-password' })
+    assert.equal(loggedIn.status, 303)
+    const setCookie = loggedIn.headers.get('set-cookie')!
+    assert.match(setCookie, /HttpOnly/i)
+    assert.match(setCookie, /SameSite=Lax/i)
+    const cookie = setCookie.split(';')[0]!
+
+    // later, the attacker's link: a session exists, yet the GET approves nothing
+    const attack = await begin(evil, cookie)
+    const consent = await attack.text()
+    assert.equal(attack.status, 200)
+    assert.equal(attack.headers.get('location'), null)
+    assert.match(consent, /Evil Notes/)
+    assert.match(consent, /127\.0\.0\.1:1/)
+    assert.match(consent, /notes:read/)
+    assert.doesNotMatch(consent, /name="password"/)
+
+    // a page on the attacker's site posting the consent form: 403, nothing approved
+    const forged = await approve(pendingOf(consent), {}, { cookie, origin: 'https://attacker.example' })
+    assert.equal(forged.status, 403)
+    assert.equal(forged.headers.get('location'), null)
+    // the person's own click on the consent page (the issuer's origin) approves
+    const allowed = await approve(pendingOf(consent), {}, { cookie, origin: 'https://mcp.example.com' })
+    assert.equal(allowed.status, 303)
+    assert.ok(new URL(allowed.headers.get('location')!).searchParams.get('code'))
+  })
+})
+
+describe('createAuthorizationServer: bodies the parsers refuse', () => {
+  let c: Custom
+  before(async () => { c = await startCustom(() => undefined) })
+  after(() => c.close())
+
+  const SECRET_BODY = 'password=hunter2-in-the-body'
+  for (const [name, path, status, init] of [
+    ['a login form in an unknown charset', '/authorize/login', 415, { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=foo' }, body: SECRET_BODY }],
+    ['a 20 KB registration', '/register', 413, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: 'x'.repeat(20_000) }) }],
+    ['a registration that is not JSON', '/register', 400, { headers: { 'content-type': 'application/json' }, body: '{' }],
+    ['a token request in an unknown charset', '/token', 415, { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=foo' }, body: SECRET_BODY }],
+    ['a revocation that claims gzip but is not', '/revoke', 400, { headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, body: SECRET_BODY }],
+  ] as const) {
+    test(`${name}: ${status} invalid_request as JSON, no stack, nothing of the body, nothing logged`, async (t) => {
+      const logged = t.mock.method(console, 'error', () => {})
+      const res = await fetch(`${c.base}${path}`, { method: 'POST', ...init })
+      const text = await res.text()
+      assert.equal(res.status, status)
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+      const body = JSON.parse(text) as Record<string, unknown>
+      assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description'])
+      assert.equal(body.error, 'invalid_request')
+      assert.doesNotMatch(text, /node_modules|at |hunter2|<html|<pre/i)
+      assert.equal(logged.mock.callCount(), 0)
+    })
+  }
 })
 
 describe('createAuthorizationServer: two instances sharing one store', () => {

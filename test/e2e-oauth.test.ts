@@ -2,6 +2,8 @@
 // from the 401, registration, authorization with PKCE through the login page, the token
 // request, a tool call as the person who logged in, refresh, and a replayed refresh token.
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
@@ -75,6 +77,20 @@ describe('the MCP SDK client logs in through the example authorization server', 
     } finally {
       await client.close()
     }
+  })
+
+  test('npm run example:oauth-client: registers, logs in as demo on the login page, and prints whoami', async () => {
+    const script = fileURLToPath(new URL('../examples/oauth-client.ts', import.meta.url))
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, MCP_URL: run.mcp.href, DEMO_PASSWORD: '' }, timeout: 30_000 },
+        (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve({ stdout, stderr })))
+    })
+    assert.equal(stderr, '')
+    const printed = /^whoami: (.+)$/m.exec(stdout)
+    assert.ok(printed, stdout)
+    const who = JSON.parse(printed[1]!) as Who
+    assert.equal(who.sub, 'demo')
+    assert.deepEqual(who.scopes, ['notes:read', 'notes:write'])
   })
 
   test('a refresh token replayed after the grace window is refused, and the whole grant is revoked', async () => {

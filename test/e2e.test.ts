@@ -195,6 +195,22 @@ describe('example server with the MCP SDK client', () => {
     assert.equal(misuse.body.error, 'invalid_grant')
   })
 
+  test('malformed JSON with a valid token: a clean 400 as JSON, no stack, and a log line without body or headers', async (t) => {
+    const logged = t.mock.method(console, 'error', () => {})
+    const { token } = await run.auth.issueAccessToken({ clientId: 'e2e-client', scopes: ['notes:read'] })
+    const res = await fetch(run.mcp, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"secret-body-text"',
+    })
+    const text = await res.text()
+    assert.equal(res.status, 400)
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+    assert.deepEqual(JSON.parse(text), { error: 'invalid_request', error_description: 'The request body could not be read' })
+    assert.doesNotMatch(text, /node_modules|at |secret-body-text|<html/i)
+    assert.deepEqual(logged.mock.calls.map((call) => call.arguments), [['POST /mcp 400']])
+  })
+
   test('a CORS preflight passes without credentials and exposes WWW-Authenticate', async () => {
     const res = await fetch(run.mcp, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
     assert.equal(res.status, 204)

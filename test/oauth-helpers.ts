@@ -1,16 +1,14 @@
 // Helpers for the authorization-server tests: the example app on port 0, PKCE by hand, a
-// browser that logs in over HTTP, and the MCP SDK client's OAuthClientProvider on top of it.
+// browser that logs in over HTTP, and the MCP SDK client's OAuthClientProvider on top of it
+// (both from examples/oauth-client-provider.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js'
 import { createExampleApp, type ExampleApp, type ExampleConfig } from '../examples/app.js'
-import { DEMO_USER } from '../examples/dev-login.js'
+import { DEMO_REDIRECT_URI, submitLoginPage } from '../examples/oauth-client-provider.js'
+
+// the example's provider and browser, shared with the tests
+export { DevelopmentLoginClientProvider as TestOAuthClientProvider, submitLoginPage } from '../examples/oauth-client-provider.js'
 
 export interface RunningExample extends ExampleApp {
   /** The HTTP server the app listens on, e.g. to watch its requests. */
@@ -45,7 +43,7 @@ export function pkcePair(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
 }
 
-export const REDIRECT_URI = 'http://127.0.0.1:1/callback'
+export const REDIRECT_URI = DEMO_REDIRECT_URI
 
 export interface Registered {
   client_id: string
@@ -93,27 +91,6 @@ export function authorizeRequest(base: string, params: AuthorizeParams): Promise
   return fetch(url, { redirect: 'manual' })
 }
 
-/** What a browser does with the development login page: read the form, fill it in, post it. */
-export async function submitLoginPage(
-  page: Response,
-  credentials: { username: string; password: string } = DEMO_USER,
-): Promise<Response> {
-  const html = await page.text()
-  const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html)
-  if (!form) throw new Error(`no login form in ${page.status} ${html.slice(0, 200)}`)
-  const fields = new URLSearchParams()
-  for (const [, name, value] of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.set(name!, unescapeHtml(value!))
-  }
-  fields.set('username', credentials.username)
-  fields.set('password', credentials.password)
-  return fetch(new URL(unescapeHtml(form[1]!), page.url), { method: 'POST', body: fields, redirect: 'manual' })
-}
-
-function unescapeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
-}
-
 /** Starts an authorization and logs in as the demo user: the redirect to the client, parsed. */
 export async function authorizeAndLogIn(base: string, params: AuthorizeParams): Promise<URL> {
   const page = await authorizeRequest(base, params)
@@ -148,67 +125,4 @@ export async function tokenRequest(base: string, form: Record<string, string>): 
 /** A token's payload, read without verifying it (the test checks what was minted). */
 export function payloadOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>
-}
-
-/**
- * The MCP SDK client's view of one user: it keeps what the SDK hands it, and its
- * `redirectToAuthorization` is a browser logging in on the development login page.
- */
-export class TestOAuthClientProvider implements OAuthClientProvider {
-  information: OAuthClientInformationMixed | undefined
-  saved: OAuthTokens | undefined
-  verifier = ''
-  /** The code the last login brought back; hand it to `transport.finishAuth`. */
-  code: string | undefined
-  /** Every authorization URL the SDK sent the "browser" to. */
-  readonly authorizationUrls: URL[] = []
-
-  constructor(private readonly credentials: { username: string; password: string } = DEMO_USER) {}
-
-  get redirectUrl(): string {
-    return REDIRECT_URI
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'MCP SDK test client',
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    }
-  }
-
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.information
-  }
-
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.information = information
-  }
-
-  tokens(): OAuthTokens | undefined {
-    return this.saved
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.saved = tokens
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizationUrls.push(authorizationUrl)
-    const page = await fetch(authorizationUrl, { redirect: 'manual' })
-    const back = await submitLoginPage(page, this.credentials)
-    const location = back.headers.get('location')
-    if (location === null) throw new Error(`login gave ${back.status}`)
-    this.code = new URL(location).searchParams.get('code') ?? undefined
-  }
-
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier
-  }
-
-  codeVerifier(): string {
-    return this.verifier
-  }
 }

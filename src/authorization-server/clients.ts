@@ -115,14 +115,41 @@ export class StoreClientsStore implements OAuthRegisteredClientsStore {
   }
 }
 
-// OAuth 2.1 §2.3.1 and §8.4.2: no fragment; plain http only back to this machine (RFC 8252
-// §7.3); private-use schemes (RFC 8252 §7.1) are for native apps
+// schemes that run or read in the browser, or name a local file: never a client's endpoint
+const REFUSED_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'filesystem:'])
+
+/**
+ * RFC 9700 §4.1.3: the redirect URI of a request matches a registered one as a string, except
+ * the port of a loopback http one (RFC 8252 §7.3). The SDK's own check compares parsed URLs
+ * on loopback hosts, so it lets `#frag`, `user:pass@` and `HTTP://` variants through.
+ */
+export function redirectUriRegistered(requested: string, registered: readonly string[]): boolean {
+  return registered.some((uri) => uri === requested || sameButLoopbackPort(requested, uri))
+}
+
+function sameButLoopbackPort(requested: string, registered: string): boolean {
+  if (!URL.canParse(requested) || !URL.canParse(registered)) return false
+  const asked = new URL(requested)
+  const own = new URL(registered)
+  if (own.protocol !== 'http:' || !LOOPBACK_HOSTS.has(own.hostname) || own.href !== registered) return false
+  own.port = asked.port
+  return own.href === requested
+}
+
+// RFC 6749 §3.1.2 and OAuth 2.1 §2.3.1, §8.4.2: no fragment, no userinfo; plain http only
+// back to this machine (RFC 8252 §7.3); private-use schemes (RFC 8252 §7.1) are for native apps
 function checkRedirectUris(uris: readonly string[]): void {
   if (uris.length === 0) throw new InvalidClientMetadataError('redirect_uris must name at least one URI')
   for (const uri of uris) {
     const url = new URL(uri) // the SDK's schema has parsed each one already
     if (url.hash !== '' || uri.includes('#')) {
       throw new InvalidClientMetadataError('A redirect URI must not have a fragment')
+    }
+    if (url.username !== '' || url.password !== '' || /^[^:]+:\/\/[^/?#]*@/.test(uri)) {
+      throw new InvalidClientMetadataError('A redirect URI must not carry a username or password')
+    }
+    if (REFUSED_SCHEMES.has(url.protocol)) {
+      throw new InvalidClientMetadataError(`A redirect URI must not use the ${url.protocol} scheme`)
     }
     if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
       throw new InvalidClientMetadataError('A redirect URI must use https, a loopback http address, or a private-use scheme')

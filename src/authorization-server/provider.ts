@@ -27,7 +27,7 @@ import type { Clock } from '../issuer.js'
 import type { TokenStore } from '../store/types.js'
 import { toAuthInfo } from '../verifier.js'
 import type { Authorizations } from './authorizations.js'
-import type { StoreClientsStore } from './clients.js'
+import { redirectUriRegistered, type StoreClientsStore } from './clients.js'
 import { parseCode, parseUsedCode, recordKey, type CodeRecord, type UsedCodeRecord } from './records.js'
 
 export interface FastMcpOAuthProviderOptions {
@@ -62,6 +62,11 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
 
   /** Checks the resource and scopes, then hands the request to the login (RFC 6749 §4.1.1). */
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams, res: Response): Promise<void> {
+    // before anything goes to it: a URI that is not registered gets no redirect (RFC 6749 §4.1.2.1)
+    if (!redirectUriRegistered(params.redirectUri, client.redirect_uris)) {
+      res.status(400).set('cache-control', 'no-store').json({ error: 'invalid_request', error_description: 'Unregistered redirect_uri' })
+      return
+    }
     this.#checkResource(params.resource)
     const asked = (params.scopes ?? []).filter((s) => s.length > 0)
     const scopes = asked.length > 0 ? [...new Set(asked)] : [...this.#options.defaultScopes]

@@ -3,7 +3,7 @@
 // authorization and token endpoints with PKCE, RFC 7009 revocation). It issues FastMCP tokens
 // and keeps its state in the TokenStore. Express only: the SDK's handlers are Express routers.
 import type { ServerResponse } from 'node:http'
-import express, { type RequestHandler } from 'express'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { authorizationHandler, type AuthorizationHandlerOptions } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js'
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js'
 import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js'
@@ -126,14 +126,18 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const rateLimit = options.rateLimit
   const path = (url: string | undefined): string => new URL(url!).pathname
   const router = express.Router()
-  router.post(config.loginPath, express.urlencoded({ extended: false, limit: '16kb' }), (req, res, next) => {
+  const ownOrigin = new URL(auth.issuer).origin
+  router.post(config.loginPath, refuseCrossOrigin(ownOrigin), express.urlencoded({ extended: false, limit: '16kb' }), (req, res, next) => {
     authorizations.continue(req, res).catch(next)
   })
   router.use(path(metadata.authorization_endpoint), authorizationHandler({ provider, rateLimit }))
   router.use(path(metadata.token_endpoint), tokenHandler({ provider, rateLimit }))
+  // client metadata is small: parsed here, so the SDK's 100 kb parser never reads a larger body
+  router.post(path(metadata.registration_endpoint), express.json({ limit: '16kb' }))
   router.use(path(metadata.registration_endpoint), clientRegistrationHandler({ clientsStore: clients, rateLimit }))
   router.use(path(metadata.revocation_endpoint), revocationHandler({ provider, rateLimit }))
   router.use(wellKnownPath(metadata.issuer), metadataHandler(metadata))
+  router.use(answerErrors)
 
   return {
     router,
@@ -142,6 +146,49 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     denyAuthorization: (res, pendingId, description = 'The person did not approve the request') =>
       authorizations.deny(res, pendingId, description),
   }
+}
+
+/**
+ * A login form posted from another site is refused before its body is read (CSRF, RFC 6749
+ * §10.12; a browser names the page's origin in `Origin`), so a pending id can be completed
+ * only from this server's own page. Clients without `Origin` (not browsers) go through.
+ */
+function refuseCrossOrigin(ownOrigin: string): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin
+    if (origin === undefined || origin === ownOrigin) return next()
+    res.status(403).set('cache-control', 'no-store').json({
+      error: 'invalid_request',
+      error_description: 'A login form must be posted from the authorization server\'s own page',
+    })
+  }
+}
+
+// body-parser's error types: a fixed description each, never its message (it may quote the body)
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'The request body could not be parsed',
+  'entity.too.large': 'The request body is too large',
+  'entity.verify.failed': 'The request body could not be verified',
+  'charset.unsupported': 'The request body\'s charset is not supported',
+  'encoding.unsupported': 'The request body\'s content encoding is not supported',
+  'request.aborted': 'The request body was not received in full',
+  'request.size.invalid': 'The request body is not the size announced',
+  'stream.encoding.set': 'The request body could not be read',
+  'stream.not.readable': 'The request body could not be read',
+  'parameters.too.many': 'The request body has too many parameters',
+}
+
+/**
+ * An error that reached the router (a body the parsers refused, a hook that failed): RFC 6749
+ * §5.2 JSON, never Express's HTML page with its stack, never the body, nothing logged.
+ */
+const answerErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (res.headersSent) return next(err)
+  const { status, type } = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; type?: unknown }
+  const clientFault = Number.isInteger(status) && (status as number) >= 400 && (status as number) < 500
+  res.status(clientFault ? (status as number) : 500).set('cache-control', 'no-store').json(clientFault
+    ? { error: 'invalid_request', error_description: BODY_ERRORS[String(type)] ?? 'The request could not be read' }
+    : { error: 'server_error', error_description: 'Internal Server Error' })
 }
 
 /** RFC 8414 §3.1: the well-known segment goes between the issuer's host and its path. */

@@ -63,8 +63,9 @@ export class TokenCache {
     const ttl = Math.min(acceptedUntilMs(exp, this.#toleranceSeconds) - this.#clock(), MAX_ENTRY_TTL_MS)
     // lru-cache reads a TTL of 0 as "forever": never store a token without life left
     if (ttl <= 0) return
-    // a flat copy: the token is usually a slice of the Authorization header, which it would keep alive
-    this.#entries.set(jti, { token: Buffer.from(token, 'latin1').toString('latin1'), claims: { jti, exp, nbf } }, { ttl })
+    // the caller's string, not a copy: a slice of the Authorization header keeps only that
+    // header (7 bytes more) alive, and a caller that holds its tokens shares them with us
+    this.#entries.set(jti, { token, claims: { jti, exp, nbf } }, { ttl })
   }
 
   delete(jti: string): void {

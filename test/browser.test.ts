@@ -101,24 +101,27 @@ describe('a browser MCP client on another origin (headless Chromium)', () => {
     assert.notEqual(new URL(origin).origin, new URL(base).origin)
   })
 
+  /** A ping POSTed from a fresh page with `headers` (a preflight first): its status and body, or the fetch error. */
+  async function pingFromPage(clientId: string, headers: Record<string, string>): Promise<{ status: number; body: unknown } | string> {
+    const token = (await auth.issueAccessToken({ clientId, scopes: ['notes:read'] })).token
+    const preflighted = await freshPage()
+    try {
+      return await preflighted.evaluate(async ({ mcp, token, headers }) => {
+        const res = await fetch(mcp, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        }).catch((err: unknown) => String(err))
+        return typeof res === 'string' ? res : { status: res.status, body: await res.json() as unknown }
+      }, { mcp: `${base}/mcp`, token, headers })
+    } finally {
+      await preflighted.context().close()
+    }
+  }
+
   test('a preflight for Authorization, Content-Type and Mcp-Protocol-Version passes, and the POST follows with its answer readable', async () => {
     preflights.length = 0
-    const token = (await auth.issueAccessToken({ clientId: 'browser-preflight', scopes: ['notes:read'] })).token
-    const preflighted = await freshPage()
-    const answer = await preflighted.evaluate(async ({ mcp, token }) => {
-      const res = await fetch(mcp, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          'Mcp-Protocol-Version': '2025-11-25',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-      })
-      return { status: res.status, body: await res.json() as unknown }
-    }, { mcp: `${base}/mcp`, token })
-    await preflighted.context().close()
+    const answer = await pingFromPage('browser-preflight', { 'Mcp-Protocol-Version': '2025-11-25' })
     assert.deepEqual(answer, { status: 200, body: { jsonrpc: '2.0', id: 1, result: {} } })
     assert.equal(preflights.length, 1)
     assert.equal(preflights[0]!.origin, origin)
@@ -127,26 +130,9 @@ describe('a browser MCP client on another origin (headless Chromium)', () => {
 
   test('a preflight with all the headers a 2026-07-28 client sends (Mcp-Method, Mcp-Name too) passes', async () => {
     preflights.length = 0
-    const token = (await auth.issueAccessToken({ clientId: 'browser-2026', scopes: ['notes:read'] })).token
-    const preflighted = await freshPage()
-    const status = await preflighted.evaluate(async ({ mcp, token }) => {
-      const res = await fetch(mcp, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          'Mcp-Protocol-Version': '2026-07-28',
-          'Mcp-Method': 'ping',
-          'Mcp-Name': 'ping',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-      }).catch((err: unknown) => String(err))
-      return typeof res === 'string' ? res : res.status
-    }, { mcp: `${base}/mcp`, token })
-    await preflighted.context().close()
+    const answer = await pingFromPage('browser-2026', { 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': 'ping', 'Mcp-Name': 'ping' })
     assert.deepEqual(preflights.map((p) => p.requestHeaders.sort()), [CLIENT_HEADERS_2026.map((h) => h.toLowerCase()).sort()])
-    assert.notEqual(status, 'TypeError: Failed to fetch', 'the browser refused the preflight')
+    assert.notEqual(answer, 'TypeError: Failed to fetch', 'the browser refused the preflight')
   })
 
   test('without a token the page reads the 401 and its WWW-Authenticate challenge (an exposed header)', async () => {

@@ -47,6 +47,8 @@ export class DevelopmentLoginClientProvider implements OAuthClientProvider {
   verifier = ''
   /** The code the last login brought back; hand it to `transport.finishAuth`. */
   code: string | undefined
+  /** All the last login's callback parameters (`code`, `state`, `iss`): SDK v2's `finishAuth` takes them and checks `iss` (RFC 9207). */
+  callback: URLSearchParams | undefined
   /** Every authorization URL the SDK sent the "browser" to. */
   readonly authorizationUrls: URL[] = []
 
@@ -96,6 +98,7 @@ export class DevelopmentLoginClientProvider implements OAuthClientProvider {
     const error = redirect.searchParams.get('error')
     if (error !== null) throw new Error(`the authorization server refused: ${error}`)
     this.code = redirect.searchParams.get('code') ?? undefined
+    this.callback = redirect.searchParams
   }
 
   saveCodeVerifier(verifier: string): void {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, UnauthorizedError as UnauthorizedErrorV2 } from '@modelcontextprotocol/client'
 import { VECTOR_KEY, manualClock } from './helpers.js'
 import { TestOAuthClientProvider, payloadOf, startExample, tokenRequest, type RunningExample } from './oauth-helpers.js'
 
@@ -91,6 +92,33 @@ describe('the MCP SDK client logs in through the example authorization server', 
     const who = JSON.parse(printed[1]!) as Who
     assert.equal(who.sub, 'demo')
     assert.deepEqual(who.scopes, ['notes:read', 'notes:write'])
+  })
+
+  test('the SDK v2 client logs in the same way: registration, PKCE, login; whoami shows the person; refresh after expiry', async () => {
+    const provider = new TestOAuthClientProvider()
+    const transport = new TransportV2(run.mcp, { authProvider: provider })
+    await assert.rejects(new ClientV2({ name: 'e2e-oauth-v2', version: '1.0.0' }).connect(transport), UnauthorizedErrorV2)
+    const callback = provider.callback
+    assert.ok(callback, 'the login came back')
+    assert.ok(callback.get('code'), 'the login brought a code back')
+    assert.equal(provider.authorizationUrls[0]!.searchParams.get('code_challenge_method'), 'S256')
+    // v2 checks the callback's iss against the server's metadata (RFC 9207)
+    assert.equal(callback.get('iss'), `${run.base}/`)
+    await transport.finishAuth(callback)
+    const client = new ClientV2({ name: 'e2e-oauth-v2', version: '1.0.0' })
+    await client.connect(new TransportV2(run.mcp, { authProvider: provider }))
+    try {
+      const first = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as unknown as Who
+      assert.equal(first.sub, 'demo')
+      assert.equal(first.clientId, provider.information!.client_id)
+      clock.advance(3601_000)
+      const second = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as unknown as Who
+      assert.equal(second.sub, 'demo')
+      assert.notEqual(second.jti, first.jti)
+      assert.equal(provider.authorizationUrls.length, 1, 'no second login')
+    } finally {
+      await client.close()
+    }
   })
 
   test('a refresh token replayed after the grace window is refused, and the whole grant is revoked', async () => {

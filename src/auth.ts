@@ -1,5 +1,6 @@
-// createFastMcpAuth: wires key derivation, JWTIssuer, the jti cache, revocations and the
-// middleware, and offers the mint helpers route handlers use.
+// createFastMcpAuth: wires key derivation, JWTIssuer, the jti cache, the token store and the
+// middleware, and offers the mint helpers, the refresh grant and the revocations route
+// handlers use.
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { DEFAULT_CACHE_MAX, TokenCache } from './cache.js'
@@ -366,6 +367,17 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     },
   })
 
+  // the one place a jti is revoked: this instance's cache at once, then the store, which
+  // holds it here at once and tells the other instances (rejecting if it cannot yet)
+  const revokeJti = async (jti: string, exp: number): Promise<void> => {
+    cache?.delete(jti)
+    metrics.revoked()
+    await store.revoke([{ jti, until: acceptedUntilMs(exp, config.clockToleranceSeconds) }]).catch((err: unknown) => {
+      metrics.storeError()
+      throw err
+    })
+  }
+
   const revokeToken = async (token: string, revokeOptions: { clientId?: string } = {}): Promise<void> => {
     if (typeof token !== 'string') return
     let claims: FastMcpClaims
@@ -377,15 +389,14 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       throw new OAuthError('temporarily_unavailable', 'The server cannot verify tokens yet')
     }
     if (revokeOptions.clientId !== undefined && revokeOptions.clientId !== claims.client_id) return
+    const unreachable = () => new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
+    await revokeJti(claims.jti, claims.exp).catch(() => { throw unreachable() })
     try {
-      cache?.delete(claims.jti)
       const family = claims.token_use === 'refresh' ? await store.familyOf(claims.jti) : undefined
       if (family !== undefined) await store.revokeFamily(family)
-      metrics.revoked()
-      await store.revoke([{ jti: claims.jti, until: acceptedUntilMs(claims.exp, config.clockToleranceSeconds) }])
     } catch {
       metrics.storeError()
-      throw new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
+      throw unreachable()
     }
   }
 
@@ -439,15 +450,10 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
       if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
         throw new TypeError('revoke: `expiresAt` must be a number of seconds since the epoch')
       }
-      // unknown exp: as long as any token minted here lives; a sighting of the token stretches it
+      // unknown exp: as long as any token the package still accepts; a sighting stretches it to its own exp
       const exp = expiresAt ?? cache?.expiresAt(jti) ?? Math.floor(clock() / 1000) + config.maxTokenLifetime
-      cache?.delete(jti)
-      metrics.revoked()
-      // takes effect here at once; rejects with StoreUnavailableError if others may not know yet
-      await store.revoke([{ jti, until: acceptedUntilMs(exp, config.clockToleranceSeconds) }]).catch((err: unknown) => {
-        metrics.storeError()
-        throw err
-      })
+      // rejects with StoreUnavailableError if the other instances may not know yet
+      await revokeJti(jti, exp)
     },
     protectedResourceMetadata: (metadataOptions) => {
       if (!URL.canParse(config.audience)) {

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkBearerToken, readBearerCredential, type BearerSources } from './bearer.js'
 import { FastMcpAuthError, InsufficientScopeError, InvalidTokenError } from './errors.js'
+import { callHook } from './hooks.js'
 import type { MetricsRecorder } from './metrics.js'
 import type { AuthInfo, FastMcpClaims, RequestWithAuth } from './types.js'
 import type { AccessTokenVerifier, VerifiedAccessToken } from './verifier.js'
@@ -169,14 +170,4 @@ function countAuthorizationHeaders(raw: string[]): number {
     if (name.length === 13 && name.toLowerCase() === 'authorization') count++
   }
   return count
-}
-
-// a diagnostics hook must never change a verdict or crash the process
-function callHook<E>(hook: (event: E) => void, event: E): void {
-  try {
-    const result: unknown = hook(event)
-    if (result instanceof Promise) result.catch(() => {})
-  } catch {
-    // ignored on purpose
-  }
 }

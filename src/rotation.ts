@@ -3,6 +3,7 @@
 // (grant) is revoked. The store decides first use atomically across instances.
 import { randomUUID } from 'node:crypto'
 import { FastMcpAuthError, InvalidTokenError, OAuthError } from './errors.js'
+import { callHook } from './hooks.js'
 import { acceptedUntilMs, type Clock } from './issuer.js'
 import type { TokenStore } from './store/types.js'
 import { parseScopes, type FastMcpClaims, type JsonValue } from './types.js'
@@ -60,15 +61,7 @@ export interface RefreshExchangeSettings<R> {
  *   key or the store is unavailable: single use cannot be guaranteed, nothing is issued).
  */
 export function createRefreshExchange<R>(settings: RefreshExchangeSettings<R>) {
-  const emit = (event: RefreshEvent): void => {
-    if (settings.onRefresh === undefined) return
-    try {
-      const result: unknown = settings.onRefresh(event)
-      if (result instanceof Promise) result.catch(() => {})
-    } catch {
-      // a diagnostics hook never changes an exchange
-    }
-  }
+  const emit = (event: RefreshEvent): void => callHook(settings.onRefresh, event)
   const refuse = (error: OAuthError, event: Omit<RefreshEvent, 'result' | 'error'> = {}): never => {
     emit({ result: 'refused', error: error.error, ...event })
     throw error

@@ -137,7 +137,7 @@ export class AccessTokenVerifier {
     this.#recent.clear()
   }
 
-  /** Any FastMCP token (access or refresh unless told), revocations included: `auth.verifyToken`. */
+  /** A FastMCP token (an access token unless told otherwise), revocations included: `auth.verifyToken`. */
   async verifyToken(token: string, options?: VerifyTokenOptions): Promise<FastMcpClaims> {
     const issuer = await this.issuer()
     return this.#unlessRevoked(await issuer.verifyToken(token, options))

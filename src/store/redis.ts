@@ -3,6 +3,7 @@
 // or a reconnect loads them all. Refresh families live in Redis, changed by Lua scripts.
 // Entry point of `fastmcp-auth-express/redis`: the main entry never loads it.
 import { StoreUnavailableError } from '../errors.js'
+import { callHook } from '../hooks.js'
 import type { Clock } from '../issuer.js'
 import { RevocationMirror } from './mirror.js'
 import { runScript, sendCommand, type RedisSubscriberClient, type RedisTokenStoreClient } from './redis-connection.js'
@@ -519,13 +520,8 @@ export class RedisTokenStore implements TokenStore {
   }
 
   #report(operation: string, error: unknown): void {
-    if (this.#onStoreError === undefined) return
-    try {
-      const result = this.#onStoreError({ operation, error })
-      if (result instanceof Promise) result.catch(() => {})
-    } catch {
-      // a throwing hook must not break the store or reach the caller
-    }
+    // a throwing hook must not break the store or reach the caller
+    callHook(this.#onStoreError, { operation, error })
   }
 }
 

@@ -113,9 +113,21 @@ export function formatChallenge(params: Record<string, string | undefined>): str
 // read-only under --frozen-intrinsics: then errors keep their stack
 const STACK_LIMIT_WRITABLE = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true
 
-// refusals repeat: the same few challenges (reasons x configured scopes and metadata URL),
-// each formatted once; bounded all the same
-const challenges = new Map<string, string>()
+/**
+ * @internal
+ * What `sendAuthError` writes for an error: its headers (the challenge or Retry-After,
+ * then content-type, cache-control, content-length) and its JSON body.
+ */
+export interface ErrorResponse {
+  readonly headers: readonly (readonly [name: string, value: string])[]
+  readonly body: string
+  /** The class it was built for: a subclass may answer differently for the same reason. */
+  readonly kind: Function
+}
+
+// refusals repeat: the same few responses (reason and required scopes, per metadata URL),
+// each serialized once, so a flood of bad tokens costs no formatting; bounded all the same
+const responses = new Map<string | undefined, Map<string, ErrorResponse>>()
 
 /**
  * The one base class. `status` and `statusCode` are the HTTP status, `code` the RFC 6750
@@ -164,21 +176,42 @@ export abstract class FastMcpAuthError extends Error {
 
   /** Response headers, lower-case: the challenge for 4xx, Retry-After for 503. */
   get headers(): Record<string, string> {
-    const { code, scope, resourceMetadataUrl: metadata } = this
-    // unambiguous: code and reason hold no `|`, the scope's length bounds it, the URL is the rest
-    const key = `${code}|${this.reason}|${scope?.length ?? -1}|${scope ?? ''}|${metadata === undefined ? 0 : 1}${metadata ?? ''}`
-    let challenge = challenges.get(key)
-    if (challenge === undefined) {
-      challenge = formatChallenge({
-        error: code,
-        error_description: code === undefined ? undefined : this.description,
-        scope,
-        resource_metadata: metadata,
-      })
-      if (challenges.size >= 256) challenges.clear()
-      challenges.set(key, challenge)
-    }
+    const challenge = formatChallenge({
+      error: this.code,
+      error_description: this.code === undefined ? undefined : this.description,
+      scope: this.scope,
+      resource_metadata: this.resourceMetadataUrl,
+    })
     return { 'www-authenticate': challenge }
+  }
+
+  /** @internal The response `sendAuthError` writes, built once per distinct refusal. */
+  get response(): ErrorResponse {
+    const metadata = this.resourceMetadataUrl
+    let byKey = responses.get(metadata)
+    if (byKey === undefined) {
+      if (responses.size >= 16) responses.clear()
+      responses.set(metadata, (byKey = new Map()))
+    }
+    const scope = this.scope
+    // unambiguous: a reason holds no space
+    const key = scope === undefined ? this.reason : `${this.reason} ${scope}`
+    const cached = byKey.get(key)
+    if (cached !== undefined && cached.kind === this.constructor) return cached
+    const body = JSON.stringify(this.toJSON())
+    const response: ErrorResponse = {
+      headers: [
+        ...Object.entries(this.headers),
+        ['content-type', 'application/json; charset=utf-8'],
+        ['cache-control', 'no-store'],
+        ['content-length', String(Buffer.byteLength(body))],
+      ],
+      body,
+      kind: this.constructor,
+    }
+    if (byKey.size >= 256) byKey.clear()
+    byKey.set(key, response)
+    return response
   }
 
   toJSON(): FastMcpAuthErrorBody {

@@ -62,15 +62,18 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
     // CORS preflights carry no credentials; a 401 there breaks browser-based MCP clients
     if (isCorsPreflight(req)) return next()
     let hit: VerifiedAccessToken | undefined
+    let forgery: FastMcpAuthError | undefined
     let pending: Promise<VerifiedAccessToken> | undefined
     let started: number | undefined
     try {
       const token = readBearerCredential(readSources(req), maxTokenLength)
       // a hit is byte-identical to a token whose characters were checked: only a miss checks them
       hit = verifier.lookup(token)
-      if (hit === undefined) {
+      // a replayed forgery is answered without an HMAC or a throw: a flood of them stays cheap
+      if (hit === undefined) forgery = verifier.knownForgery(token)
+      if (hit === undefined && forgery === undefined) {
         started = performance.now()
-        // a forged token throws here, synchronously: a flood of them stays cheap
+        // a new forgery throws here, synchronously, after one HMAC
         pending = verifier.verify(checkBearerToken(token))
       }
     } catch (err) {
@@ -79,6 +82,7 @@ export function createRequireFastMcpToken(settings: MiddlewareSettings): FastMcp
     }
     // next() runs outside any try: a later handler's error is never taken for ours
     if (hit !== undefined) return accept(req, next, hit)
+    if (forgery !== undefined) return refuse(req, res, next, forgery)
     pending!.then(
       (verified) => {
         settings.metrics.verified(performance.now() - started!, true)
@@ -112,16 +116,16 @@ export function createRequireScopes(
 }
 
 /**
- * Writes an error response: status, `WWW-Authenticate`, and a JSON body of
- * `{ error, error_description }`. The one place responses for refusals are made.
+ * Writes an error response: status, `WWW-Authenticate` (or `Retry-After` for a 503),
+ * `Cache-Control: no-store`, and a JSON body of `{ error, error_description }`. The one
+ * place responses for refusals are made. Each distinct response (error class, reason,
+ * required scopes, metadata URL) is serialized once and reused, so a subclass's `headers`
+ * and `toJSON` must depend on those alone.
  */
 export function sendAuthError(res: ServerResponse, error: FastMcpAuthError): void {
-  const body = JSON.stringify(error)
+  const { headers, body } = error.response
   res.statusCode = error.status
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
-  res.setHeader('content-type', 'application/json; charset=utf-8')
-  res.setHeader('cache-control', 'no-store')
-  res.setHeader('content-length', Buffer.byteLength(body))
+  for (const [name, value] of headers) res.setHeader(name, value)
   res.end(body)
 }
 

@@ -81,6 +81,16 @@ export class AccessTokenVerifier {
   }
 
   /**
+   * A token whose signature already failed here: its refusal, returned, not thrown (on a
+   * flood, throwing costs more than the lookup). `undefined` for any other token. Every
+   * remembered token passed `splitCompact`, so it is a well-formed b64token too.
+   */
+  knownForgery(token: string): InvalidTokenError | undefined {
+    const forged = this.#forged
+    return forged.size !== 0 && forged.has(token) ? new InvalidTokenError('bad_signature') : undefined
+  }
+
+  /**
    * Full verification of an access token (a cache miss), then caching it. The cheap checks
    * run first and throw synchronously, so a forged token costs one HMAC and no promise.
    */
@@ -97,11 +107,12 @@ export class AccessTokenVerifier {
    * lookup instead of an HMAC. A flood of distinct forgeries still costs one HMAC each.
    */
   #checkSignature(issuer: JWTIssuer, token: string): number {
-    const forged = this.#forged
-    if (forged.size !== 0 && forged.has(token)) throw new InvalidTokenError('bad_signature')
+    const known = this.knownForgery(token)
+    if (known !== undefined) throw known
     try {
       return issuer.checkSignature(token)
     } catch (err) {
+      const forged = this.#forged
       if (err instanceof InvalidTokenError && err.reason === 'bad_signature' && token.length <= FORGED_MAX_LENGTH) {
         if (forged.size >= FORGED_MAX) forged.delete(forged.values().next().value!)
         forged.add(token)

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, test } from 'node:test'
 import { constantTimeEqual } from '../src/cache.js'
-import { InvalidTokenError, MemoryTokenStore, createFastMcpAuth } from '../src/index.js'
+import {
+  InsufficientScopeError, InvalidTokenError, MemoryTokenStore, MissingTokenError, StoreUnavailableError, createFastMcpAuth,
+  sendAuthError, type FastMcpAuthError,
+} from '../src/index.js'
 import { readUnverifiedJti } from '../src/verifier.js'
 import { AUDIENCE, ISSUER, NOW, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
 
@@ -140,5 +143,57 @@ describe('replayed forgeries', () => {
     assert.deepEqual(reasons, ['bad_signature', 'bad_signature', 'bad_signature'])
     assert.equal(await send(signToken(claims({ jti: 'replayed' }))), 200)
     assert.equal(await send(forged), 401)
+  })
+})
+
+describe('refusal responses', () => {
+  // what sendAuthError writes, against what the error's own headers and toJSON say
+  const written = (error: FastMcpAuthError) => {
+    const headers: Record<string, string> = {}
+    const res = { statusCode: 0, body: '', setHeader: (name: string, value: string) => { headers[name] = value }, end: (body: string) => { res.body = body } }
+    sendAuthError(res as unknown as ServerResponse, error)
+    return { status: res.statusCode, headers, body: res.body }
+  }
+  const expected = (error: FastMcpAuthError) => {
+    const body = JSON.stringify(error)
+    return {
+      status: error.status,
+      headers: { ...error.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(body)) },
+      body,
+    }
+  }
+  const withMetadata = <E extends FastMcpAuthError>(error: E, url: string | undefined): E => {
+    error.resourceMetadataUrl = url
+    return error
+  }
+
+  test('each refusal is written exactly, whatever was written before it: reason, scopes, metadata URL, class', () => {
+    class RealmError extends InvalidTokenError {
+      override get headers(): Record<string, string> {
+        return { 'www-authenticate': 'Bearer realm="tools"' }
+      }
+    }
+    const a = 'https://a.example/.well-known/oauth-protected-resource/mcp'
+    const b = 'https://b.example/.well-known/oauth-protected-resource/mcp'
+    const errors = [
+      () => withMetadata(new InvalidTokenError('expired'), undefined),
+      () => withMetadata(new InvalidTokenError('expired'), a),
+      () => withMetadata(new InvalidTokenError('expired'), b),
+      () => withMetadata(new InvalidTokenError('bad_signature'), a),
+      () => withMetadata(new MissingTokenError(), a),
+      () => withMetadata(new InsufficientScopeError(['notes:read']), a),
+      () => withMetadata(new InsufficientScopeError(['notes:read', 'notes:write']), a),
+      () => withMetadata(new RealmError('expired'), a),
+      () => new StoreUnavailableError(),
+    ]
+    // twice over, forwards then backwards: the second writing of each comes from the cache
+    for (const make of [...errors, ...errors.slice().reverse(), ...errors]) {
+      const error = make()
+      assert.deepEqual(written(error), expected(error))
+    }
+    assert.match(written(withMetadata(new InvalidTokenError('expired'), b)).headers['www-authenticate']!, /resource_metadata="https:\/\/b\.example\//)
+    assert.equal(written(withMetadata(new RealmError('expired'), a)).headers['www-authenticate'], 'Bearer realm="tools"')
+    assert.equal(written(withMetadata(new InvalidTokenError('expired'), a)).headers['www-authenticate']?.startsWith('Bearer error="invalid_token"'), true)
+    assert.equal(written(withMetadata(new InsufficientScopeError(['notes:read', 'notes:write']), a)).headers['www-authenticate']?.includes('scope="notes:read notes:write"'), true)
   })
 })

@@ -35,7 +35,8 @@ interface Target {
   text: string
   /** The measured figure, as shown. */
   measured: (m: Metrics) => number | undefined
-  met: (value: number) => boolean
+  /** `undefined`: a figure reported beside the others, with no target to meet. */
+  met: ((value: number) => boolean) | undefined
 }
 type Metrics = Partial<Record<BenchName, Record<string, number>>>
 
@@ -59,13 +60,14 @@ const TARGETS: Target[] = [
   { text: 'http: warm cache req/s >= 1.2x the MCP SDK bearer middleware with jose', measured: (m) => div(get(m, 'http', 'ours.rps'), get(m, 'http', 'sdk.rps')), met: (v) => v >= 1.2 },
   { text: 'http: forged-token flood (cached jti) >= 0.8x the bare route\'s req/s', measured: (m) => div(get(m, 'http', 'oursForgedCached.rps'), get(m, 'http', 'bare.rps')), met: (v) => v >= 0.8 },
   { text: 'http: forged-token flood (new jti) >= 0.8x the bare route\'s req/s', measured: (m) => div(get(m, 'http', 'oursForged.rps'), get(m, 'http', 'bare.rps')), met: (v) => v >= 0.8 },
-  { text: 'http: flood of distinct forged tokens (one HMAC each), vs the bare route (reported, no target)', measured: (m) => div(get(m, 'http', 'oursForgedVaried.rps'), get(m, 'http', 'bare.rps')), met: () => true },
+  { text: 'http: flood of distinct forged tokens (one HMAC each), vs the bare route', measured: (m) => div(get(m, 'http', 'oursForgedVaried.rps'), get(m, 'http', 'bare.rps')), met: undefined },
   { text: 'keys: PBKDF2 derivation <= 1.1x node:crypto pbkdf2', measured: (m) => div(get(m, 'keys', 'deriveMs'), get(m, 'keys', 'directMs')), met: (v) => v <= 1.1 },
   { text: 'keys: event loop never stalls over 20 ms during derivation (ms)', measured: (m) => get(m, 'keys', 'deriveMaxDelayMs'), met: (v) => v <= 20 },
   { text: 'propagation: RedisTokenStore.isRevoked hit (its mirror) <= 1.5x a plain Map lookup', measured: (m) => div(get(m, 'propagation', 'redisHitNs'), get(m, 'propagation', 'mapHitNs')), met: (v) => v <= 1.5 },
   { text: 'stores: cache hit through the middleware with RedisTokenStore <= 1.05x with MemoryTokenStore', measured: (m) => div(get(m, 'stores', 'hitRedisNs'), get(m, 'stores', 'hitMemoryNs')), met: (v) => v <= 1.05 },
   { text: 'propagation: a revocation reaches another instance\'s mirror within 1 s, p99 (ms)', measured: (m) => get(m, 'propagation', 'oursP99Ms'), met: (v) => v <= 1000 },
-  { text: 'memory: 100k cached tokens, no upstream claims, <= 60 MB RSS over empty (MB)', measured: (m) => get(m, 'memory', 'plain.rssOverMB'), met: (v) => v <= 60 },
+  // the 60 MB bound is on what the cache adds (next row); this one counts the tokens too
+  { text: 'memory: 100k cached tokens, no upstream claims, the tokens themselves counted too, RSS over empty (MB)', measured: (m) => get(m, 'memory', 'plain.rssOverMB'), met: undefined },
   { text: 'memory: 100k cached tokens the caller already holds: what the cache adds, <= 60 MB RSS (MB)', measured: (m) => get(m, 'memory', 'held.rssOverMB'), met: (v) => v <= 60 },
 ]
 
@@ -93,7 +95,7 @@ function main(): void {
     if (value === undefined) return []
     const shown = t.text.endsWith('(ms)') || t.text.endsWith('(MB)') ? value.toFixed(1) : ratio(value)
     // a smoke run's figures are too short to judge a target by
-    const verdict = QUICK ? 'not judged (quick run)' : t.met(value) ? 'met' : '**missed**'
+    const verdict = t.met === undefined ? 'reported, no target' : QUICK ? 'not judged (quick run)' : t.met(value) ? 'met' : '**missed**'
     return [[t.text, shown, verdict]]
   })
   const markdown = [

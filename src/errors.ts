@@ -119,15 +119,20 @@ const STACK_LIMIT_WRITABLE = Object.getOwnPropertyDescriptor(Error, 'stackTraceL
  * then content-type, cache-control, content-length) and its JSON body.
  */
 export interface ErrorResponse {
-  readonly headers: readonly (readonly [name: string, value: string])[]
+  readonly headers: readonly (readonly [name: string, value: string | number])[]
   readonly body: string
-  /** The class it was built for: a subclass may answer differently for the same reason. */
+  /** What it was built for, beyond its key: the error's class and code. */
   readonly kind: Function
+  readonly code: FastMcpAuthErrorCode | undefined
 }
 
 // refusals repeat: the same few responses (reason and required scopes, per metadata URL),
 // each serialized once, so a flood of bad tokens costs no formatting; bounded all the same
 const responses = new Map<string | undefined, Map<string, ErrorResponse>>()
+
+// what a response is made of besides the key: overriding any of these on one error object
+// makes its response its own
+const RESPONSE_MEMBERS = ['headers', 'toJSON', 'description', 'scope'] as const
 
 /**
  * The one base class. `status` and `statusCode` are the HTTP status, `code` the RFC 6750
@@ -185,8 +190,16 @@ export abstract class FastMcpAuthError extends Error {
     return { 'www-authenticate': challenge }
   }
 
-  /** @internal The response `sendAuthError` writes, built once per distinct refusal. */
+  /**
+   * @internal The response `sendAuthError` writes. This package's own errors share one,
+   * built once per metadata URL, reason and required scopes; any other class (a user's
+   * subclass may answer per instance), or an error with a member of the response
+   * overridden on it, gets its own.
+   */
   get response(): ErrorResponse {
+    if (!SHARED_RESPONSE_CLASSES.has(this.constructor) || RESPONSE_MEMBERS.some((name) => Object.hasOwn(this, name))) {
+      return buildResponse(this)
+    }
     const metadata = this.resourceMetadataUrl
     let byKey = responses.get(metadata)
     if (byKey === undefined) {
@@ -197,18 +210,8 @@ export abstract class FastMcpAuthError extends Error {
     // unambiguous: a reason holds no space
     const key = scope === undefined ? this.reason : `${this.reason} ${scope}`
     const cached = byKey.get(key)
-    if (cached !== undefined && cached.kind === this.constructor) return cached
-    const body = JSON.stringify(this.toJSON())
-    const response: ErrorResponse = {
-      headers: [
-        ...Object.entries(this.headers),
-        ['content-type', 'application/json; charset=utf-8'],
-        ['cache-control', 'no-store'],
-        ['content-length', String(Buffer.byteLength(body))],
-      ],
-      body,
-      kind: this.constructor,
-    }
+    if (cached !== undefined && cached.kind === this.constructor && cached.code === this.code) return cached
+    const response = buildResponse(this)
     if (byKey.size >= 256) byKey.clear()
     byKey.set(key, response)
     return response
@@ -293,6 +296,23 @@ export class StoreUnavailableError extends UnavailableError {
   constructor() {
     super('store_unavailable')
   }
+}
+
+// the classes whose response is a function of the metadata URL, reason and scopes alone
+const SHARED_RESPONSE_CLASSES = new Set<Function>([
+  MissingTokenError, InvalidRequestError, InvalidTokenError, InsufficientScopeError, KeyUnavailableError, StoreUnavailableError,
+])
+
+function buildResponse(error: FastMcpAuthError): ErrorResponse {
+  const body = JSON.stringify(error.toJSON())
+  const headers: (readonly [string, string | number])[] = Object.entries(error.headers).map(([name, value]) => Object.freeze([name, value] as const))
+  headers.push(
+    Object.freeze(['content-type', 'application/json; charset=utf-8'] as const),
+    Object.freeze(['cache-control', 'no-store'] as const),
+    Object.freeze(['content-length', Buffer.byteLength(body)] as const),
+  )
+  // shared by every request that gets it: nothing may change it
+  return Object.freeze({ headers: Object.freeze(headers), body, kind: error.constructor, code: error.code })
 }
 
 /** RFC 6749 §5.2 error codes (and 503's), as a token or revocation endpoint answers them. */

@@ -84,10 +84,12 @@ export class AccessTokenVerifier {
    * A token whose signature already failed here: its refusal, returned, not thrown (on a
    * flood, throwing costs more than the lookup). `undefined` for any other token. Every
    * remembered token passed `splitCompact`, so it is a well-formed b64token too.
+   * @throws StoreUnavailableError when the store is stale past `maxStalenessMs`, as `verify`.
    */
   knownForgery(token: string): InvalidTokenError | undefined {
-    const forged = this.#forged
-    return forged.size !== 0 && forged.has(token) ? new InvalidTokenError('bad_signature') : undefined
+    // a store stale past maxStalenessMs answers 503 for every token, this one too
+    this.#checkFresh()
+    return this.#remembersForgery(token) ? new InvalidTokenError('bad_signature') : undefined
   }
 
   /**
@@ -107,8 +109,7 @@ export class AccessTokenVerifier {
    * lookup instead of an HMAC. A flood of distinct forgeries still costs one HMAC each.
    */
   #checkSignature(issuer: JWTIssuer, token: string): number {
-    const known = this.knownForgery(token)
-    if (known !== undefined) throw known
+    if (this.#remembersForgery(token)) throw new InvalidTokenError('bad_signature')
     try {
       return issuer.checkSignature(token)
     } catch (err) {
@@ -119,6 +120,11 @@ export class AccessTokenVerifier {
       }
       throw err
     }
+  }
+
+  #remembersForgery(token: string): boolean {
+    const forged = this.#forged
+    return forged.size !== 0 && forged.has(token)
   }
 
   async #verify(issuer: JWTIssuer, token: string, key: number): Promise<VerifiedAccessToken> {

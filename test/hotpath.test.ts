@@ -144,13 +144,38 @@ describe('replayed forgeries', () => {
     assert.equal(await send(signToken(claims({ jti: 'replayed' }))), 200)
     assert.equal(await send(forged), 401)
   })
+
+  test('a store stale past maxStalenessMs answers 503 for a replayed forgery too, as for any token', async () => {
+    let stale = 0
+    class StaleStore extends MemoryTokenStore {
+      override staleForMs(): number {
+        return stale
+      }
+    }
+    const auth = createFastMcpAuth({
+      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW * 1000,
+      store: new StaleStore({ clock: () => NOW * 1000 }), maxStalenessMs: 60_000,
+    })
+    await auth.ready
+    const send = (token: string) => new Promise<number>((resolve) => {
+      const req = { method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] } as unknown as IncomingMessage
+      const res = { statusCode: 200, headersSent: false, setHeader: () => res, end: () => resolve(res.statusCode) }
+      auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve(200))
+    })
+    const forged = signToken(claims({ jti: 'replayed' }), { key: 'k'.repeat(44) })
+    assert.equal(await send(forged), 401)
+    stale = 120_000
+    assert.equal(await send(forged), 503)
+    assert.equal(await send(signToken(claims({ jti: 'other' }), { key: 'k'.repeat(44) })), 503)
+    assert.equal(auth.stats().requests.refusedByReason.store_unavailable, 2)
+  })
 })
 
 describe('refusal responses', () => {
   // what sendAuthError writes, against what the error's own headers and toJSON say
   const written = (error: FastMcpAuthError) => {
-    const headers: Record<string, string> = {}
-    const res = { statusCode: 0, body: '', setHeader: (name: string, value: string) => { headers[name] = value }, end: (body: string) => { res.body = body } }
+    const headers: Record<string, string | number> = {}
+    const res = { statusCode: 0, body: '', setHeader: (name: string, value: string | number) => { headers[name] = value }, end: (body: string) => { res.body = body } }
     sendAuthError(res as unknown as ServerResponse, error)
     return { status: res.statusCode, headers, body: res.body }
   }
@@ -158,7 +183,7 @@ describe('refusal responses', () => {
     const body = JSON.stringify(error)
     return {
       status: error.status,
-      headers: { ...error.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(body)) },
+      headers: { ...error.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) },
       body,
     }
   }
@@ -191,9 +216,41 @@ describe('refusal responses', () => {
       const error = make()
       assert.deepEqual(written(error), expected(error))
     }
-    assert.match(written(withMetadata(new InvalidTokenError('expired'), b)).headers['www-authenticate']!, /resource_metadata="https:\/\/b\.example\//)
-    assert.equal(written(withMetadata(new RealmError('expired'), a)).headers['www-authenticate'], 'Bearer realm="tools"')
-    assert.equal(written(withMetadata(new InvalidTokenError('expired'), a)).headers['www-authenticate']?.startsWith('Bearer error="invalid_token"'), true)
-    assert.equal(written(withMetadata(new InsufficientScopeError(['notes:read', 'notes:write']), a)).headers['www-authenticate']?.includes('scope="notes:read notes:write"'), true)
+    const challenge = (error: FastMcpAuthError) => String(written(error).headers['www-authenticate'])
+    assert.match(challenge(withMetadata(new InvalidTokenError('expired'), b)), /resource_metadata="https:\/\/b\.example\//)
+    assert.equal(challenge(withMetadata(new RealmError('expired'), a)), 'Bearer realm="tools"')
+    assert.match(challenge(withMetadata(new InvalidTokenError('expired'), a)), /^Bearer error="invalid_token"/)
+    assert.match(challenge(withMetadata(new InsufficientScopeError(['notes:read', 'notes:write']), a)), /scope="notes:read notes:write"/)
+  })
+
+  test('a subclass answering per instance, or one error with its headers overridden, never lends its answer to another', () => {
+    class TenantError extends InvalidTokenError {
+      constructor(readonly tenant: string) {
+        super('expired')
+      }
+      override get headers(): Record<string, string> {
+        return { 'www-authenticate': `Bearer realm="${this.tenant}", error="invalid_token"` }
+      }
+    }
+    assert.equal(written(new TenantError('alice')).headers['www-authenticate'], 'Bearer realm="alice", error="invalid_token"')
+    assert.equal(written(new TenantError('bob')).headers['www-authenticate'], 'Bearer realm="bob", error="invalid_token"')
+
+    const plain = () => written(new InvalidTokenError('revoked')).headers['www-authenticate']
+    const before = plain()
+    const overridden = new InvalidTokenError('revoked')
+    Object.defineProperty(overridden, 'headers', { value: { 'www-authenticate': 'Bearer realm="one-request"' } })
+    assert.equal(written(overridden).headers['www-authenticate'], 'Bearer realm="one-request"')
+    assert.equal(plain(), before)
+  })
+
+  test('the shared response cannot be changed by what receives it', () => {
+    const headers: [string, unknown][] = []
+    const res = { statusCode: 0, setHeader: (name: string, value: unknown) => headers.push([name, value]), end: () => {} }
+    sendAuthError(res as unknown as ServerResponse, new InvalidTokenError('expired'))
+    const shared = (new InvalidTokenError('expired') as unknown as { response: { headers: unknown[][] } }).response
+    assert.throws(() => shared.headers.push(['set-cookie', 'x=1']), TypeError)
+    assert.throws(() => { shared.headers[0]![1] = 'Bearer realm="evil"' }, TypeError)
+    // as before the cache: content-length as a number
+    assert.deepEqual(headers.find(([name]) => name === 'content-length'), ['content-length', Buffer.byteLength(JSON.stringify(new InvalidTokenError('expired')))])
   })
 })

@@ -118,9 +118,9 @@ export function createRequireScopes(
 /**
  * Writes an error response: status, `WWW-Authenticate` (or `Retry-After` for a 503),
  * `Cache-Control: no-store`, and a JSON body of `{ error, error_description }`. The one
- * place responses for refusals are made. Each distinct response (error class, reason,
- * required scopes, metadata URL) is serialized once and reused, so a subclass's `headers`
- * and `toJSON` must depend on those alone.
+ * place responses for refusals are made. The responses of this package's own errors are
+ * serialized once per metadata URL, reason and required scopes and reused; any other
+ * error (a subclass of yours, an error with `headers` overridden) gets one built for it.
  */
 export function sendAuthError(res: ServerResponse, error: FastMcpAuthError): void {
   const { headers, body } = error.response

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import { constantTimeEqual } from '../src/cache.js'
 import {
   InsufficientScopeError, InvalidTokenError, MemoryTokenStore, MissingTokenError, StoreUnavailableError, createFastMcpAuth,
-  sendAuthError, type FastMcpAuthError,
+  sendAuthError, type FastMcpAuth, type FastMcpAuthError,
 } from '../src/index.js'
 import { readUnverifiedJti } from '../src/verifier.js'
 import { AUDIENCE, ISSUER, NOW, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
@@ -126,6 +126,13 @@ describe('requireFastMcpToken fast paths', () => {
 })
 
 describe('replayed forgeries', () => {
+  // the status requireFastMcpToken answers a GET carrying `token` with (200: it called next)
+  const statusFor = (auth: FastMcpAuth, token: string) => new Promise<number>((resolve) => {
+    const req = { method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] } as unknown as IncomingMessage
+    const res = { statusCode: 200, headersSent: false, setHeader: () => res, end: () => resolve(res.statusCode) }
+    auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve(200))
+  })
+
   test('a forged token replayed is refused as bad_signature every time; a valid token with its jti is untouched', async () => {
     const reasons: string[] = []
     const auth = createFastMcpAuth({
@@ -133,11 +140,7 @@ describe('replayed forgeries', () => {
       onRejected: (e) => reasons.push(e.error.reason),
     })
     await auth.ready
-    const send = (token: string) => new Promise<number>((resolve) => {
-      const req = { method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] } as unknown as IncomingMessage
-      const res = { statusCode: 200, headersSent: false, setHeader: () => res, end: () => resolve(res.statusCode) }
-      auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve(200))
-    })
+    const send = (token: string) => statusFor(auth, token)
     const forged = signToken(claims({ jti: 'replayed' }), { key: 'k'.repeat(44) })
     for (let i = 0; i < 3; i++) assert.equal(await send(forged), 401)
     assert.deepEqual(reasons, ['bad_signature', 'bad_signature', 'bad_signature'])
@@ -157,11 +160,7 @@ describe('replayed forgeries', () => {
       store: new StaleStore({ clock: () => NOW * 1000 }), maxStalenessMs: 60_000,
     })
     await auth.ready
-    const send = (token: string) => new Promise<number>((resolve) => {
-      const req = { method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] } as unknown as IncomingMessage
-      const res = { statusCode: 200, headersSent: false, setHeader: () => res, end: () => resolve(res.statusCode) }
-      auth.requireFastMcpToken(req, res as unknown as ServerResponse, () => resolve(200))
-    })
+    const send = (token: string) => statusFor(auth, token)
     const forged = signToken(claims({ jti: 'replayed' }), { key: 'k'.repeat(44) })
     assert.equal(await send(forged), 401)
     stale = 120_000

@@ -35,6 +35,7 @@ import {
 import {
   createRevocationEndpoint,
   createTokenEndpoint,
+  sendJson,
   type AuthenticatedClient,
   type EndpointGrants,
   type RevocationEndpointOptions,
@@ -434,14 +435,7 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     stats: () => metrics.stats(),
     sendTokenResponse: async (res, input) => {
       const body = await issueTokenResponse(input)
-      const json = JSON.stringify(body)
-      res.statusCode = 200
-      res.setHeader('content-type', 'application/json; charset=utf-8')
-      // RFC 6749 §5.1: token responses must not be cached
-      res.setHeader('cache-control', 'no-store')
-      res.setHeader('pragma', 'no-cache')
-      res.setHeader('content-length', Buffer.byteLength(json))
-      res.end(json)
+      sendJson(res, 200, body)
       return body
     },
     verifyToken: (token, verifyOptions) => verifier.verifyToken(token, verifyOptions),

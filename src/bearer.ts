@@ -67,8 +67,8 @@ export function checkBearerToken(token: string): string {
   return token
 }
 
-// HTTP's optional whitespace is SP and HTAB only (RFC 9110 §5.6.3), not String#trim's set
-function trimSpaces(value: string | undefined): string {
+/** Trims HTTP's optional whitespace, SP and HTAB only (RFC 9110 §5.6.3), not String#trim's set. */
+export function trimSpaces(value: string | undefined): string {
   if (value === undefined) return ''
   let start = 0
   let end = value.length

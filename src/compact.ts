@@ -1,6 +1,7 @@
 // Strict reading of a compact JWS (RFC 7515 §7.1): three base64url segments, JSON objects
 // inside. Nothing here verifies anything; it only refuses what cannot be a FastMCP token.
 import { InvalidTokenError } from './errors.js'
+import { isPlainObject } from './types.js'
 
 /** Three base64url segments without padding (RFC 7515 §2), the last possibly empty. */
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
@@ -43,7 +44,7 @@ export function decodeJsonSegment(segment: string): Record<string, unknown> {
   } catch {
     throw new InvalidTokenError('malformed')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new InvalidTokenError('malformed')
   }
   return value as Record<string, unknown>

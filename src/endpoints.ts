@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { OAuthError } from './errors.js'
 import type { FastMcpMiddleware } from './middleware.js'
+import { isPlainObject } from './types.js'
 
 /** The request parameters of a token or revocation request, one value each. */
 export type OAuthParams = Readonly<Record<string, string>>
@@ -127,7 +128,7 @@ async function readParams(req: IncomingMessage): Promise<OAuthParams> {
     } catch {
       throw new OAuthError('invalid_request', 'The body is not valid JSON')
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OAuthError('invalid_request', 'The body must be a JSON object')
+    if (!isPlainObject(value)) throw new OAuthError('invalid_request', 'The body must be a JSON object')
     return fromObject(value as Record<string, unknown>)
   }
   if (type !== 'application/x-www-form-urlencoded') throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded or JSON')
@@ -174,7 +175,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends `body` as JSON with RFC 6749 §5.1's `Cache-Control: no-store` and `Pragma: no-cache`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body)
   res.statusCode = status
   res.setHeader('content-type', 'application/json; charset=utf-8')

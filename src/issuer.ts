@@ -5,7 +5,7 @@ import { errors as joseErrors, jwtVerify, type CryptoKey } from 'jose'
 import { constantTimeEqual } from './cache.js'
 import { decodeJsonSegment, splitCompact, type CompactSegments } from './compact.js'
 import { InvalidTokenError, type InvalidTokenReason } from './errors.js'
-import type { FastMcpClaims, JsonValue } from './types.js'
+import { isPlainObject, type FastMcpClaims, type JsonValue } from './types.js'
 
 /** A signing key: the 44 bytes FastMCP derives, as bytes or as their text. */
 export type SigningKey = Uint8Array | string
@@ -90,11 +90,13 @@ export const DEFAULT_MAX_TOKEN_LIFETIME = 400 * 24 * 3600
 /** Default lifetime of an access token, seconds (FastMCP's). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
 
-/** base64url of `{"typ":"JWT","alg":"HS256"}`: the header FastMCP 3.4+ (joserfc) writes. */
-const FASTMCP_HEADER = Buffer.from('{"typ":"JWT","alg":"HS256"}').toString('base64url')
-/** base64url of `{"alg":"HS256","typ":"JWT"}`: the header FastMCP before 3.4 (authlib) wrote. */
-const FASTMCP_LEGACY_HEADER = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
-const SIGNATURE_LENGTH = 43 // base64url of 32 bytes, no padding
+/** The header FastMCP 3.4+ (joserfc) writes, and the one FastMCP before 3.4 (authlib) wrote. */
+export const FASTMCP_HEADER_JSON = '{"typ":"JWT","alg":"HS256"}'
+export const FASTMCP_LEGACY_HEADER_JSON = '{"alg":"HS256","typ":"JWT"}'
+const FASTMCP_HEADER = Buffer.from(FASTMCP_HEADER_JSON).toString('base64url')
+const FASTMCP_LEGACY_HEADER = Buffer.from(FASTMCP_LEGACY_HEADER_JSON).toString('base64url')
+/** An HS256 signature's length: base64url of 32 bytes, no padding. */
+export const SIGNATURE_LENGTH = 43
 
 /**
  * Mints and verifies FastMCP's HS256 tokens. Each key is imported once, as a node:crypto
@@ -236,9 +238,7 @@ export class JWTIssuer {
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidTokenError('invalid_claim')
     // FastMCP reads a missing token_use as "access"; any other value is neither kind
     if (tokenUse !== undefined && tokenUse !== 'refresh' && tokenUse !== 'access') throw new InvalidTokenError('invalid_claim')
-    if (upstream !== undefined && (typeof upstream !== 'object' || upstream === null || Array.isArray(upstream))) {
-      throw new InvalidTokenError('invalid_claim')
-    }
+    if (upstream !== undefined && !isPlainObject(upstream)) throw new InvalidTokenError('invalid_claim')
     if (payload.sub !== undefined && typeof payload.sub !== 'string') throw new InvalidTokenError('invalid_claim')
     // last, so a token refused for its issuer or audience keeps FastMCP's reason
     if (exp > Math.floor(nowMs / 1000) + this.maxTokenLifetimeSeconds + this.clockToleranceSeconds) {
@@ -299,8 +299,7 @@ export class JWTIssuer {
     if (signature.length !== SIGNATURE_LENGTH) throw new InvalidTokenError('bad_signature')
     const keys = this.#hmacKeys
     for (let i = 0; i < keys.length; i++) {
-      // as text: a non-canonical base64url signature is refused, not decoded to the same bytes
-      if (constantTimeEqual(createHmac('sha256', keys[i]!).update(signingInput).digest('base64url'), signature)) return i
+      if (hmacSignatureMatches(keys[i]!, signingInput, signature)) return i
     }
     throw new InvalidTokenError('bad_signature')
   }
@@ -338,6 +337,15 @@ export function checkTimes(
  */
 export function acceptedUntilMs(exp: number, toleranceSeconds: number): number {
   return Math.ceil(exp + toleranceSeconds) * 1000
+}
+
+/**
+ * Whether `signature` is the HS256 signature of `signingInput` by `key`, compared in
+ * constant time as text: a non-canonical base64url signature is refused, not decoded to
+ * the same bytes.
+ */
+export function hmacSignatureMatches(key: KeyObject | Uint8Array, signingInput: string, signature: string): boolean {
+  return constantTimeEqual(createHmac('sha256', key).update(signingInput).digest('base64url'), signature)
 }
 
 function checkHeader(segment: string): void {
@@ -394,10 +402,6 @@ function checkLifetimeBound(value: unknown): number {
     throw new TypeError('`maxTokenLifetimeSeconds` must be a whole number of seconds, 1 or more')
   }
   return value
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function checkScopes(scopes: unknown): readonly string[] {

@@ -2,7 +2,9 @@
 // §6), and the MCP 2026-07-28 standard request headers (SEP-2243: `Mcp-Method`, `Mcp-Name`)
 // checked against it. The body decides; a header is only ever compared with it.
 import type { IncomingHttpHeaders } from 'node:http'
+import { trimSpaces } from './bearer.js'
 import { InvalidRequestError } from './errors.js'
+import { isPlainObject } from './types.js'
 
 /** MCP 2026-07-28's `HeaderMismatch` JSON-RPC error code, answered with HTTP 400. */
 export const HEADER_MISMATCH_ERROR_CODE = -32020
@@ -108,15 +110,6 @@ export function checkMcpHeaders(headers: IncomingHttpHeaders, body: unknown): He
     }
   }
   return undefined
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-// HTTP's optional whitespace is SP and HTAB only (RFC 9110 §5.6.3)
-function trimSpaces(value: string): string {
-  return value.replace(/^[ \t]+|[ \t]+$/g, '')
 }
 
 const SENTINEL_PREFIX = '=?base64?'

@@ -1,6 +1,7 @@
-// Scope hierarchies and scope checks. MCP 2026-07-28 (Authorization, scope challenges)
+// Scope hierarchies and scope lists. MCP 2026-07-28 (Authorization, scope challenges)
 // says servers MUST account for scope hierarchies: a broader scope satisfies the narrower
 // ones it implies. RFC 6749 §3.3 gives the scope-token grammar.
+import { isPlainObject } from './types.js'
 
 /**
  * Which scopes each scope implies, transitively: `{ 'notes:write': ['notes:read'],
@@ -53,7 +54,7 @@ const NO_EXPANSION: ScopeExpansion = { expand: (granted) => granted }
  */
 export function compileScopeHierarchy(hierarchy: ScopeHierarchy | undefined, name: string): ScopeExpansion {
   if (hierarchy === undefined) return NO_EXPANSION
-  if (typeof hierarchy !== 'object' || hierarchy === null || Array.isArray(hierarchy)) {
+  if (!isPlainObject(hierarchy)) {
     throw new TypeError(`${name} must be an object mapping each scope to the scopes it implies`)
   }
   // a Map, not the object: scopes such as "constructor" must not reach Object.prototype
@@ -103,14 +104,4 @@ export function compileScopeHierarchy(hierarchy: ScopeHierarchy | undefined, nam
       return out ?? granted
     },
   }
-}
-
-/**
- * The scopes of `required` missing from `granted`, in `required`'s order (empty when
- * every one is there). `granted` is compared as it is: expand it first.
- */
-export function missingScopes(granted: readonly string[], required: readonly string[]): string[] {
-  const missing: string[] = []
-  for (const scope of required) if (!granted.includes(scope)) missing.push(scope)
-  return missing
 }

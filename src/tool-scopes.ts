@@ -7,7 +7,7 @@ import { InsufficientScopeError, InvalidTokenError, type FastMcpAuthError } from
 import { HeaderMismatchError, checkMcpHeaders, readToolCalls, type JsonRpcErrorResponse } from './jsonrpc.js'
 import { isCorsPreflight, rejectRequest, sendAuthError, type FastMcpMiddleware, type MiddlewareSettings } from './middleware.js'
 import { readScopeList } from './scopes.js'
-import type { RequestWithAuth } from './types.js'
+import { isPlainObject, type RequestWithAuth } from './types.js'
 
 /** Tool name -> the scopes a `tools/call` of it needs (all of them). `[]`: none, even with `defaultScopes`. */
 export type ToolScopes = Readonly<Record<string, readonly string[]>>
@@ -35,7 +35,7 @@ export function createRequireToolScopes(
   const fail = (message: string): never => {
     throw new TypeError(`requireToolScopes: ${message}`)
   }
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) fail('pass an object mapping tool names to scope lists')
+  if (!isPlainObject(map)) fail('pass an object mapping tool names to scope lists')
   if (typeof options !== 'object' || options === null) fail('`options` must be an object')
   // a Map, not the object: a tool named "constructor" must not reach Object.prototype
   const tools = new Map<string, readonly string[]>()

@@ -106,3 +106,8 @@ export function parseScopes(scope: string | undefined): string[] {
   if (!scope) return []
   return scope.split(' ').filter((s) => s.length > 0)
 }
+
+/** A JSON object: an object that is neither `null` nor an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

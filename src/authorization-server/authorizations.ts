@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http'
 import type { Request, Response } from 'express'
 import type { Clock } from '../issuer.js'
 import type { TokenStore } from '../store/types.js'
-import type { JsonValue } from '../types.js'
+import { isPlainObject, type JsonValue } from '../types.js'
 import { newSecretValue, parsePending, recordKey, type CodeRecord, type PendingRecord } from './records.js'
 
 /** An authorization request waiting for the person to log in: what a login page shows. */
@@ -181,7 +181,7 @@ function grantedScopes(result: LoginResult, pending: PendingRecord): string[] {
   if (typeof result !== 'object' || result === null || typeof result.subject !== 'string' || result.subject.length === 0) {
     throw new TypeError('completeAuthorization: the result needs a non-empty `subject`')
   }
-  if (result.upstreamClaims !== undefined && (typeof result.upstreamClaims !== 'object' || result.upstreamClaims === null || Array.isArray(result.upstreamClaims))) {
+  if (result.upstreamClaims !== undefined && !isPlainObject(result.upstreamClaims)) {
     throw new TypeError('completeAuthorization: `upstreamClaims` must be an object')
   }
   const scopes = result.scopes ?? pending.scopes

@@ -2,7 +2,7 @@
 // authorizations and codes only under a SHA-256 of their value (RFC 6749 §10.5, RFC 9700
 // §4.5: a leaked store holds nothing a client could redeem). Values are JSON, checked on read.
 import { createHash, randomBytes } from 'node:crypto'
-import type { JsonValue } from '../types.js'
+import { isPlainObject, type JsonValue } from '../types.js'
 
 const PREFIX = 'authz:'
 
@@ -63,7 +63,6 @@ type Check = (value: Record<string, unknown>) => boolean
 
 const isString = (v: unknown): v is string => typeof v === 'string'
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString)
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const pendingShape: Check = (v) =>
   isString(v.clientId) && (v.clientName === undefined || isString(v.clientName)) && isString(v.redirectUri) && typeof v.redirectUriGiven === 'boolean' &&
@@ -71,7 +70,7 @@ const pendingShape: Check = (v) =>
   isString(v.resource) && Number.isFinite(v.expiresAt)
 
 const codeShape: Check = (v) =>
-  pendingShape(v) && isString(v.subject) && (v.upstreamClaims === undefined || isObject(v.upstreamClaims))
+  pendingShape(v) && isString(v.subject) && (v.upstreamClaims === undefined || isPlainObject(v.upstreamClaims))
 
 const usedShape: Check = (v) =>
   isString(v.accessJti) && (v.refreshJti === undefined || isString(v.refreshJti))
@@ -85,7 +84,7 @@ function parse<T>(text: string | undefined, check: Check): T | undefined {
   } catch {
     return undefined
   }
-  return isObject(value) && check(value) ? (value as T) : undefined
+  return isPlainObject(value) && check(value) ? (value as T) : undefined
 }
 
 export const parsePending = (text: string | undefined): PendingRecord | undefined => parse(text, pendingShape)

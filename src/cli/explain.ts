@@ -1,18 +1,18 @@
 // `explain`'s diagnosis, as a pure function of the token, the expected settings, the key
 // and the clock: every check the server makes, in its order, with what was expected, what
 // was found and, on a failure, the likely cause. Rendering lives in render.ts.
-import { createHmac } from 'node:crypto'
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../bearer.js'
-import { constantTimeEqual } from '../cache.js'
 import { decodeJsonSegment, splitCompact } from '../compact.js'
 import { InvalidTokenError, type InvalidTokenReason } from '../errors.js'
-import { checkTimes, DEFAULT_MAX_TOKEN_LIFETIME } from '../issuer.js'
+import {
+  checkTimes,
+  DEFAULT_MAX_TOKEN_LIFETIME,
+  FASTMCP_HEADER_JSON,
+  FASTMCP_LEGACY_HEADER_JSON,
+  hmacSignatureMatches,
+  SIGNATURE_LENGTH,
+} from '../issuer.js'
 import type { KeyAlternative, KeyAlternativeId } from './key-source.js'
-
-/** The header FastMCP before 3.4 (authlib) writes, and the one 3.4+ (joserfc) writes. */
-const LEGACY_HEADER = '{"alg":"HS256","typ":"JWT"}'
-const CURRENT_HEADER = '{"typ":"JWT","alg":"HS256"}'
-const SIGNATURE_LENGTH = 43 // base64url of 32 bytes, no padding
 
 /** The key `explain` checks the signature with, and the others it tries when that fails. */
 export interface ExplainKey {
@@ -183,8 +183,8 @@ function checkAlgorithm(header: Record<string, unknown>, segment: string): Expla
 /** Which FastMCP wrote the header, when it is one of its two byte-exact headers. */
 function headerStyle(segment: string): string | undefined {
   const text = Buffer.from(segment, 'base64url').toString('utf8')
-  if (text === CURRENT_HEADER) return 'FastMCP 3.4+ header order (typ first)'
-  if (text === LEGACY_HEADER) return 'FastMCP before 3.4 header order (alg first)'
+  if (text === FASTMCP_HEADER_JSON) return 'FastMCP 3.4+ header order (typ first)'
+  if (text === FASTMCP_LEGACY_HEADER_JSON) return 'FastMCP before 3.4 header order (alg first)'
   return undefined
 }
 
@@ -206,11 +206,11 @@ async function checkSignature(
       },
     }
   }
-  if (signs(key.key, signingInput, signature)) {
+  if (hmacSignatureMatches(key.key, signingInput, signature)) {
     return { check: { name: 'signature', status: 'pass', expected, found: 'a signature by that key' } }
   }
   for (const alternative of key.alternatives) {
-    if (signs(await alternative.key(), signingInput, signature)) {
+    if (hmacSignatureMatches(await alternative.key(), signingInput, signature)) {
       return {
         check: {
           name: 'signature', status: 'fail', reason: 'bad_signature', expected,
@@ -228,11 +228,6 @@ async function checkSignature(
         `${key.alternatives.map((a) => a.id).join(', ') || 'none'})`,
     },
   }
-}
-
-function signs(key: Uint8Array, signingInput: string, signature: string): boolean {
-  // as text: a non-canonical signature is refused, as the server refuses it
-  return constantTimeEqual(createHmac('sha256', key).update(signingInput).digest('base64url'), signature)
 }
 
 function checkExp(exp: unknown, nowMs: number): ExplainCheck {

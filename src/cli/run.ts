@@ -7,7 +7,7 @@ import { inspectCommand } from './commands/inspect.js'
 import { mintCommand } from './commands/mint.js'
 import { verifyCommand } from './commands/verify.js'
 import type { CliIo } from './io.js'
-import { EXIT_OK, EXIT_USAGE, refuseSecretArguments, UsageError, type Command } from './usage.js'
+import { EXIT_OK, EXIT_USAGE, flagOption, parseCommandArgs, refuseSecretArguments, UsageError, type Command } from './usage.js'
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [deriveKeyCommand, mintCommand, verifyCommand, explainCommand, inspectCommand]
@@ -51,7 +51,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const shown = /^[a-z][a-z-]{0,19}$/.test(name) ? ` '${name}'` : ''
       throw new UsageError(`unknown command${shown}; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see --help)`)
     }
-    return await command.run(rest, io)
+    const args = parseCommandArgs(rest, command)
+    if (flagOption(args, 'help')) {
+      io.stdout(command.help)
+      return EXIT_OK
+    }
+    return await command.run(args, io)
   } catch (err) {
     io.stderr(`fastmcp-auth: ${describeError(err)}\n`)
     return EXIT_USAGE

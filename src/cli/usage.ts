@@ -15,27 +15,23 @@ export class UsageError extends Error {
   }
 }
 
-/** One subcommand: its help text and what it does. */
+/** One subcommand: its help text, what it accepts, and what it does. */
 export interface Command {
   name: string
   /** One line for the top-level help. */
   summary: string
   /** The whole `--help` text. */
   help: string
-  /** Runs with the arguments after the command name. @returns the exit code */
-  run(args: readonly string[], io: CliIo): Promise<number>
+  /** Its options (`--help` is added), as util.parseArgs takes them. */
+  options: OptionsConfig
+  /** Names of its positional arguments, in order; all are required. @default [] */
+  positionals?: readonly string[]
+  /** Runs with the arguments after the command name, parsed (never `--help`). @returns the exit code */
+  run(args: ParsedArgs, io: CliIo): Promise<number>
 }
 
 /** A command's options, as util.parseArgs takes them (none repeat). */
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>
-
-/** What a command accepts: its options and how many positional arguments. */
-export interface ArgsSpec {
-  command: string
-  options: OptionsConfig
-  /** Names of the positional arguments, in order; all are required. @default [] */
-  positionals?: readonly string[]
-}
 
 // flags that would put a secret in shell history and `ps`, and where it belongs instead
 const SECRET_FLAGS = new Set(['--secret', '--signing-key', '--key', '--jwt-signing-key', '--password'])
@@ -52,20 +48,20 @@ export interface ParsedArgs {
  * @throws UsageError naming the flag: unknown options, missing values, wrong positional
  * count, and any secret passed as an argument.
  */
-export function parseCommandArgs(args: readonly string[], spec: ArgsSpec): ParsedArgs {
+export function parseCommandArgs(args: readonly string[], command: Pick<Command, 'name' | 'options' | 'positionals'>): ParsedArgs {
   refuseSecretArguments(args)
-  const options: OptionsConfig = { ...spec.options, help: { type: 'boolean', short: 'h' } }
+  const options: OptionsConfig = { ...command.options, help: { type: 'boolean', short: 'h' } }
   let parsed: ParsedArgs
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
   } catch (err) {
-    throw new UsageError(`${spec.command}: ${describeParseError(err)}`)
+    throw new UsageError(`${command.name}: ${describeParseError(err)}`)
   }
-  const wanted = spec.positionals ?? []
+  const wanted = command.positionals ?? []
   if (parsed.values.help !== true && parsed.positionals.length !== wanted.length) {
     // the count only: a stray argument could be a secret typed in the wrong place
     const needs = wanted.length === 0 ? 'no arguments' : wanted.join(' ')
-    throw new UsageError(`${spec.command}: takes ${needs}, got ${parsed.positionals.length} argument(s); see --help`)
+    throw new UsageError(`${command.name}: takes ${needs}, got ${parsed.positionals.length} argument(s); see --help`)
   }
   return parsed
 }

@@ -3,7 +3,7 @@
 import { DEFAULT_SALT } from '../../keys.js'
 import type { CliIo } from '../io.js'
 import { deriveSourceKey, KEY_OPTIONS, readKeySource, shortSecretWarning, SECRET_ENV } from '../key-source.js'
-import { EXIT_OK, flagOption, parseCommandArgs, UsageError, type Command } from '../usage.js'
+import { EXIT_OK, UsageError, type Command, type ParsedArgs } from '../usage.js'
 
 const help = `Usage: fastmcp-auth derive-key [--entropy low|high] [--salt S]
 
@@ -23,14 +23,9 @@ export const deriveKeyCommand: Command = {
   name: 'derive-key',
   summary: 'print the 44-character key derived from the secret',
   help,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    // no --signing-key-file: a ready key has nothing left to derive
-    const options = { 'secret-file': KEY_OPTIONS['secret-file'], entropy: KEY_OPTIONS.entropy, salt: KEY_OPTIONS.salt }
-    const args = parseCommandArgs(argv, { command: 'derive-key', options })
-    if (flagOption(args, 'help')) {
-      io.stdout(help)
-      return EXIT_OK
-    }
+  // no --signing-key-file: a ready key has nothing left to derive
+  options: { 'secret-file': KEY_OPTIONS['secret-file'], entropy: KEY_OPTIONS.entropy, salt: KEY_OPTIONS.salt },
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const source = await readKeySource(args, io, 'derive-key')
     if (source === undefined) throw new UsageError(`derive-key: no secret: set ${SECRET_ENV}, or pass --secret-file PATH`)
     const warning = shortSecretWarning(source)

@@ -14,7 +14,7 @@ import {
   readKeySource,
 } from '../key-source.js'
 import { renderReport } from '../render.js'
-import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, secondsOption, stringOption, type Command } from '../usage.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, secondsOption, stringOption, type Command, type ParsedArgs } from '../usage.js'
 
 const help = `Usage: fastmcp-auth explain TOKEN|- [--issuer I] [--audience A] [--refresh]
                                [--max-lifetime SECONDS] [--json]
@@ -46,18 +46,13 @@ Without a key the signature is not checked. At most a handful of keys are derive
 only when the signature fails (PBKDF2 takes about a third of a second each).
 `
 
-const OPTIONS = CHECK_OPTIONS
-
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'say why a server accepts or refuses a token, check by check',
   help,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseCommandArgs(argv, { command: 'explain', options: OPTIONS, positionals: ['TOKEN|-'] })
-    if (flagOption(args, 'help')) {
-      io.stdout(help)
-      return EXIT_OK
-    }
+  options: CHECK_OPTIONS,
+  positionals: ['TOKEN|-'],
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const maxTokenLifetimeSeconds = secondsOption(args, 'max-lifetime', 'explain', DEFAULT_MAX_TOKEN_LIFETIME)
     const source = await readKeySource(args, io, 'explain', { previousSecrets: true })
     if (source?.kind === 'secret' && source.previousSecretCount > MAX_PREVIOUS_SECRETS) {

@@ -3,7 +3,7 @@
 import { decodeJsonSegment, splitCompact } from '../../compact.js'
 import { readTokenArgument, type CliIo } from '../io.js'
 import { renderDecoded, UNVERIFIED_BANNER } from '../render.js'
-import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, type Command } from '../usage.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, type Command, type ParsedArgs } from '../usage.js'
 
 const help = `Usage: fastmcp-auth inspect TOKEN|- [--json]
 
@@ -18,12 +18,9 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'decode a token without verifying it',
   help,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseCommandArgs(argv, { command: 'inspect', options: { json: { type: 'boolean' } }, positionals: ['TOKEN|-'] })
-    if (flagOption(args, 'help')) {
-      io.stdout(help)
-      return EXIT_OK
-    }
+  options: { json: { type: 'boolean' } },
+  positionals: ['TOKEN|-'],
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const token = await readTokenArgument(args.positionals[0]!, io, 'inspect')
     let header: Record<string, unknown>
     let payload: Record<string, unknown>

@@ -7,7 +7,7 @@ import { DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer } 
 import type { JsonValue } from '../../types.js'
 import type { CliIo } from '../io.js'
 import { deriveSourceKey, KEY_HELP, KEY_OPTIONS, requireKeySource, shortSecretWarning } from '../key-source.js'
-import { EXIT_OK, flagOption, parseCommandArgs, requireOption, secondsOption, stringOption, UsageError, type Command } from '../usage.js'
+import { EXIT_OK, flagOption, requireOption, secondsOption, stringOption, UsageError, type Command, type ParsedArgs } from '../usage.js'
 
 const help = `Usage: fastmcp-auth mint --issuer I --audience A --client-id C [--scope "a b"]
                          [--refresh] [--expires-in SECONDS] [--jti J] [--subject S]
@@ -56,12 +56,8 @@ export const mintCommand: Command = {
   name: 'mint',
   summary: 'mint an access or refresh token as FastMCP does',
   help,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseCommandArgs(argv, { command: 'mint', options: OPTIONS })
-    if (flagOption(args, 'help')) {
-      io.stdout(help)
-      return EXIT_OK
-    }
+  options: OPTIONS,
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const issuer = requireOption(args, 'issuer', 'mint')
     const audience = requireOption(args, 'audience', 'mint')
     const clientId = requireOption(args, 'client-id', 'mint')

@@ -4,7 +4,7 @@ import { InvalidTokenError } from '../../errors.js'
 import { DEFAULT_MAX_TOKEN_LIFETIME, JWTIssuer } from '../../issuer.js'
 import { readTokenArgument, type CliIo } from '../io.js'
 import { deriveSourceKey, KEY_HELP, CHECK_OPTIONS, requireKeySource } from '../key-source.js'
-import { EXIT_OK, EXIT_REFUSED, flagOption, parseCommandArgs, requireOption, secondsOption, type Command } from '../usage.js'
+import { EXIT_OK, EXIT_REFUSED, flagOption, requireOption, secondsOption, type Command, type ParsedArgs } from '../usage.js'
 
 const help = `Usage: fastmcp-auth verify TOKEN|- --issuer I --audience A [--refresh]
                               [--max-lifetime SECONDS] [--json]
@@ -29,18 +29,13 @@ ${KEY_HELP}
 For why a token is refused, and what would fix it: fastmcp-auth explain.
 `
 
-const OPTIONS = CHECK_OPTIONS
-
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify a token as the server does (exit 0 accepted, 1 refused)',
   help,
-  async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseCommandArgs(argv, { command: 'verify', options: OPTIONS, positionals: ['TOKEN|-'] })
-    if (flagOption(args, 'help')) {
-      io.stdout(help)
-      return EXIT_OK
-    }
+  options: CHECK_OPTIONS,
+  positionals: ['TOKEN|-'],
+  async run(args: ParsedArgs, io: CliIo): Promise<number> {
     const issuer = requireOption(args, 'issuer', 'verify')
     const audience = requireOption(args, 'audience', 'verify')
     const maxTokenLifetimeSeconds = secondsOption(args, 'max-lifetime', 'verify', DEFAULT_MAX_TOKEN_LIFETIME)

@@ -41,7 +41,7 @@ import {
   type RevocationEndpointOptions,
   type TokenEndpointOptions,
 } from './endpoints.js'
-import { InvalidTokenError, OAuthError } from './errors.js'
+import { InvalidTokenError, temporarilyUnavailable } from './errors.js'
 import { MetricsRecorder, type FastMcpAuthStats, type MeterProviderLike } from './metrics.js'
 import { createRefreshExchange, type ExchangeRefreshTokenOptions, type RefreshEvent } from './rotation.js'
 import { MemoryTokenStore } from './store/memory.js'
@@ -387,17 +387,16 @@ export function createFastMcpAuth(options: FastMcpAuthOptions): FastMcpAuth {
     } catch (err) {
       // RFC 7009 §2.2: an invalid token needs no revoking
       if (err instanceof InvalidTokenError) return
-      throw new OAuthError('temporarily_unavailable', 'The server cannot verify tokens yet')
+      throw temporarilyUnavailable('key_unavailable')
     }
     if (revokeOptions.clientId !== undefined && revokeOptions.clientId !== claims.client_id) return
-    const unreachable = () => new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
-    await revokeJti(claims.jti, claims.exp).catch(() => { throw unreachable() })
+    await revokeJti(claims.jti, claims.exp).catch(() => { throw temporarilyUnavailable() })
     try {
       const family = claims.token_use === 'refresh' ? await store.familyOf(claims.jti) : undefined
       if (family !== undefined) await store.revokeFamily(family)
     } catch {
       metrics.storeError()
-      throw unreachable()
+      throw temporarilyUnavailable()
     }
   }
 

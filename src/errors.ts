@@ -315,6 +315,14 @@ function buildResponse(error: FastMcpAuthError): ErrorResponse {
   return Object.freeze({ headers: Object.freeze(headers), body, kind: error.constructor, code: error.code })
 }
 
+/**
+ * The RFC 6749 §5.2 form of a 503 (`temporarily_unavailable`), with the same fixed
+ * description the middleware's 503 for `reason` carries.
+ */
+export function temporarilyUnavailable(reason: UnavailableReason = 'store_unavailable'): OAuthError {
+  return new OAuthError('temporarily_unavailable', DESCRIPTIONS[reason])
+}
+
 /** RFC 6749 §5.2 error codes (and 503's), as a token or revocation endpoint answers them. */
 export type OAuthErrorCode =
   | 'invalid_request'

@@ -2,7 +2,7 @@
 // token works once; a replay after the grace window means it leaked, and the whole family
 // (grant) is revoked. The store decides first use atomically across instances.
 import { randomUUID } from 'node:crypto'
-import { FastMcpAuthError, InvalidTokenError, OAuthError } from './errors.js'
+import { FastMcpAuthError, InvalidTokenError, OAuthError, temporarilyUnavailable } from './errors.js'
 import { callHook } from './hooks.js'
 import { acceptedUntilMs, type Clock } from './issuer.js'
 import type { TokenStore } from './store/types.js'
@@ -73,7 +73,7 @@ export function createRefreshExchange<R>(settings: RefreshExchangeSettings<R>) {
     try {
       claims = await settings.verifyRefreshToken(refreshToken)
     } catch (err) {
-      if (err instanceof FastMcpAuthError && err.status === 503) return refuse(unavailable())
+      if (err instanceof FastMcpAuthError && err.status === 503) return refuse(temporarilyUnavailable())
       return refuse(new OAuthError('invalid_grant', err instanceof InvalidTokenError && err.reason === 'expired'
         ? 'The refresh token has expired'
         : 'The refresh token is invalid or revoked'))
@@ -97,7 +97,7 @@ export function createRefreshExchange<R>(settings: RefreshExchangeSettings<R>) {
         newFamily: randomUUID(),
       })
     } catch {
-      return refuse(unavailable(), { clientId })
+      return refuse(temporarilyUnavailable(), { clientId })
     }
     const { family } = use
     if (use.result === 'reused') {
@@ -117,13 +117,9 @@ export function createRefreshExchange<R>(settings: RefreshExchangeSettings<R>) {
       })
     } catch {
       // minted but not recorded in the family: never hand out a pair reuse detection cannot revoke
-      return refuse(unavailable(), { clientId, family })
+      return refuse(temporarilyUnavailable(), { clientId, family })
     }
     emit({ result: use.result === 'first' ? 'rotated' : 'grace', clientId, family })
     return pair
   }
-}
-
-function unavailable(): OAuthError {
-  return new OAuthError('temporarily_unavailable', 'The token store is unreachable; try again shortly')
 }

@@ -5,11 +5,10 @@ import { randomUUID } from 'node:crypto'
 import type { Response } from 'express'
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js'
 import {
-  InvalidClientError,
   InvalidGrantError,
-  InvalidRequestError,
   InvalidScopeError,
   InvalidTargetError,
+  OAUTH_ERRORS,
   OAuthError as SdkOAuthError,
   ServerError,
   TemporarilyUnavailableError,
@@ -21,7 +20,7 @@ import type {
   OAuthTokenRevocationRequest,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js'
-import type { FastMcpAuth, TokenResponse } from '../auth.js'
+import type { FastMcpAuth } from '../auth.js'
 import { OAuthError, StoreUnavailableError } from '../errors.js'
 import type { Clock } from '../issuer.js'
 import type { TokenStore } from '../store/types.js'
@@ -75,7 +74,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
     const req = res.req
     const raw: unknown = req.method === 'POST' ? req.body : req.query
     const redirectUriGiven = typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>).redirect_uri === 'string'
-    await unavailableAsOAuth(this.#options.authorizations.begin(req, res, {
+    await withSdkErrors(this.#options.authorizations.begin(req, res, {
       clientId: client.client_id,
       ...(client.client_name === undefined ? {} : { clientName: client.client_name }),
       redirectUri: params.redirectUri,
@@ -89,7 +88,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
 
   /** The PKCE challenge kept with the code; the SDK verifies the verifier against it. */
   async challengeForAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<string> {
-    const record = parseCode(await unavailableAsOAuth(this.#options.store.getRecord(recordKey.code(authorizationCode))))
+    const record = parseCode(await withSdkErrors(this.#options.store.getRecord(recordKey.code(authorizationCode))))
     return this.#usable(record, client, authorizationCode).then((r) => r.codeChallenge)
   }
 
@@ -105,7 +104,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
     resource?: URL,
   ): Promise<OAuthTokens> {
     const { store, auth, codeLifetimeMs } = this.#options
-    const taken = parseCode(await unavailableAsOAuth(store.takeRecord(recordKey.code(authorizationCode))))
+    const taken = parseCode(await withSdkErrors(store.takeRecord(recordKey.code(authorizationCode))))
     const record = await this.#usable(taken, client, authorizationCode)
     if (redirectUri !== undefined ? redirectUri !== record.redirectUri : record.redirectUriGiven) {
       throw new InvalidGrantError('redirect_uri does not match the authorization request')
@@ -116,7 +115,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
     const refresh = client.grant_types?.includes('refresh_token') === true
     const used: UsedCodeRecord = { accessJti: randomUUID(), ...(refresh ? { refreshJti: randomUUID() } : {}) }
     // remembered before minting, so even a concurrent second use finds what to revoke
-    await unavailableAsOAuth(store.setRecord(recordKey.usedCode(authorizationCode), JSON.stringify(used), codeLifetimeMs))
+    await withSdkErrors(store.setRecord(recordKey.usedCode(authorizationCode), JSON.stringify(used), codeLifetimeMs))
     const tokens = await auth.issueTokenResponse({
       clientId: client.client_id,
       scopes: record.scopes,
@@ -126,7 +125,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
       refreshToken: used.refreshJti === undefined ? false : { jti: used.refreshJti },
     })
     await this.#options.clients.keepAlive(client)
-    return toOAuthTokens(tokens)
+    return tokens
   }
 
   /** Delegates to `auth.exchangeRefreshToken`: rotation, reuse detection and grace are its own. */
@@ -140,17 +139,12 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
     if (client.grant_types?.includes('refresh_token') !== true) {
       throw new UnauthorizedClientError('This client did not register the refresh_token grant')
     }
-    let tokens: TokenResponse
-    try {
-      tokens = await this.#options.auth.exchangeRefreshToken(refreshToken, {
-        clientId: client.client_id,
-        ...(scopes === undefined ? {} : { scopes: scopes.filter((s) => s.length > 0) }),
-      })
-    } catch (err) {
-      throw toSdkError(err)
-    }
+    const tokens = await withSdkErrors(this.#options.auth.exchangeRefreshToken(refreshToken, {
+      clientId: client.client_id,
+      ...(scopes === undefined ? {} : { scopes: scopes.filter((s) => s.length > 0) }),
+    }))
     await this.#options.clients.keepAlive(client)
-    return toOAuthTokens(tokens)
+    return tokens
   }
 
   /**
@@ -167,12 +161,8 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
       return
     }
     if (owner !== client.client_id) throw new UnauthorizedClientError('The token was issued to another client')
-    try {
-      // the hint only speeds a lookup (§2.1); the token says what it is
-      await auth.revokeToken(request.token)
-    } catch (err) {
-      throw toSdkError(err)
-    }
+    // the hint only speeds a lookup (§2.1); the token says what it is
+    await withSdkErrors(auth.revokeToken(request.token))
   }
 
   /** The SDK's AuthInfo for one of our access tokens (refresh tokens are refused). */
@@ -200,7 +190,7 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
 
   async #revokeReused(code: string): Promise<void> {
     const { store, auth } = this.#options
-    const used = parseUsedCode(await unavailableAsOAuth(store.getRecord(recordKey.usedCode(code))))
+    const used = parseUsedCode(await withSdkErrors(store.getRecord(recordKey.usedCode(code))))
     if (used === undefined) return
     const family = used.refreshJti === undefined ? undefined : await store.familyOf(used.refreshJti)
     if (family !== undefined) await store.revokeFamily(family)
@@ -209,39 +199,18 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
   }
 }
 
-function toOAuthTokens(tokens: TokenResponse): OAuthTokens {
-  const out: OAuthTokens = {
-    access_token: tokens.access_token,
-    token_type: tokens.token_type,
-    expires_in: tokens.expires_in,
-    scope: tokens.scope,
-  }
-  if (tokens.refresh_token !== undefined) out.refresh_token = tokens.refresh_token
-  return out
-}
-
-const SDK_ERRORS: Record<string, new (message: string) => SdkOAuthError> = {
-  invalid_grant: InvalidGrantError,
-  invalid_scope: InvalidScopeError,
-  invalid_request: InvalidRequestError,
-  invalid_client: InvalidClientError,
-  invalid_target: InvalidTargetError,
-  unauthorized_client: UnauthorizedClientError,
-  temporarily_unavailable: TemporarilyUnavailableError,
-}
-
 // the auth object's OAuthError (and the store's) as the SDK's, which its handlers render
 function toSdkError(err: unknown): SdkOAuthError {
   if (err instanceof SdkOAuthError) return err
   if (err instanceof OAuthError) {
-    const Known = SDK_ERRORS[err.error]
+    const Known = OAUTH_ERRORS[err.error]
     if (Known) return new Known(err.description)
   }
-  if (err instanceof StoreUnavailableError) return new TemporarilyUnavailableError('The token store is unreachable; try again shortly')
+  if (err instanceof StoreUnavailableError) return new TemporarilyUnavailableError(err.description)
   return new ServerError('Internal Server Error')
 }
 
-async function unavailableAsOAuth<T>(work: Promise<T>): Promise<T> {
+async function withSdkErrors<T>(work: Promise<T>): Promise<T> {
   try {
     return await work
   } catch (err) {

@@ -13,6 +13,7 @@ import { createOAuthMetadata } from '@modelcontextprotocol/sdk/server/auth/route
 import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
 import type { FastMcpAuth } from '../auth.js'
 import type { Clock } from '../issuer.js'
+import { readScopeList } from '../scopes.js'
 import type { TokenStore } from '../store/types.js'
 import { Authorizations, type LoginHook, type LoginResult } from './authorizations.js'
 import { StoreClientsStore, TOKEN_ENDPOINT_AUTH_METHODS } from './clients.js'
@@ -225,8 +226,8 @@ function buildMetadata(config: ResolvedConfig, provider: FastMcpOAuthProvider): 
 interface ResolvedConfig {
   auth: FastMcpAuth
   store: TokenStore
-  scopesSupported: string[]
-  defaultScopes: string[]
+  scopesSupported: readonly string[]
+  defaultScopes: readonly string[]
   codeLifetimeSeconds: number
   pendingLifetimeSeconds: number
   clientLifetimeSeconds: number
@@ -249,15 +250,8 @@ function readOptions(options: AuthorizationServerOptions): ResolvedConfig {
   if (typeof store?.setRecord !== 'function' || typeof store.takeRecord !== 'function') {
     fail('`store` must be a TokenStore (setRecord, getRecord, takeRecord)')
   }
-  // RFC 6749 §3.3 scope-tokens
-  const scopeList = (value: readonly string[] | undefined, name: string): string[] => {
-    if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
-      fail(`\`${name}\` must be an array of scope-tokens (printable ASCII, no spaces, quotes or backslashes)`)
-    }
-    return [...new Set(value!)]
-  }
-  const scopesSupported = scopeList(options.scopesSupported, 'scopesSupported')
-  const defaultScopes = options.defaultScopes === undefined ? scopesSupported : scopeList(options.defaultScopes, 'defaultScopes')
+  const scopesSupported = readScopeList(options.scopesSupported, 'createAuthorizationServer: `scopesSupported`')
+  const defaultScopes = options.defaultScopes === undefined ? scopesSupported : readScopeList(options.defaultScopes, 'createAuthorizationServer: `defaultScopes`')
   if (defaultScopes.some((s) => !scopesSupported.includes(s))) fail('`defaultScopes` must be among `scopesSupported`')
   const seconds = (value: number | undefined, name: string, fallback: number): number => {
     const v = value ?? fallback

@@ -102,8 +102,8 @@ export class MetricsRecorder {
     this.#evictions++
   }
 
-  revoked(count = 1): void {
-    this.#revocations += count
+  revoked(): void {
+    this.#revocations++
   }
 
   refresh(result: RefreshResult): void {

@@ -47,6 +47,8 @@ class ExpiringMap<V> {
   /** Sets `key` until `until`, never shortening a later `until` already there. */
   set(key: string, value: V, until: number): void {
     const old = this.#entries.get(key)
+    // the same value already held as long: nothing to write (a revoked token replayed)
+    if (old !== undefined && old.value === value && old.until >= until) return
     this.#entries.set(key, { value, until: old === undefined ? until : Math.max(old.until, until) })
     // amortised: one sweep per as many writes as there are entries
     if (++this.#writesSinceSweep >= Math.max(1024, this.#entries.size)) this.sweep()
@@ -132,7 +134,7 @@ export class MemoryTokenStore implements TokenStore {
     this.#join(family, members)
   }
 
-  #join(family: string, members: readonly FamilyMember[]): Family {
+  #join(family: string, members: readonly FamilyMember[]): void {
     let record = this.#families.get(family)
     const until = Math.max(...members.map((m) => m.until))
     if (record === undefined) record = { members: new Map(), revoked: false }
@@ -146,7 +148,6 @@ export class MemoryTokenStore implements TokenStore {
     }
     // joining a family revoked meanwhile (a concurrent reuse): born revoked
     if (record.revoked) this.#revokeNow(members)
-    return record
   }
 
   async useRefreshToken({ jti, until, now, graceMs, newFamily }: UseRefreshTokenInput): Promise<RefreshTokenUse> {

@@ -30,12 +30,6 @@ export class RevocationMirror {
     return until !== undefined && until >= this.#clock()
   }
 
-  /** Whether `jti` is held until `until` or later already: adding it would change nothing. */
-  covers(jti: string, until: number): boolean {
-    const known = this.#until.get(jti)
-    return known !== undefined && known >= until
-  }
-
   /**
    * Records `jti` as revoked until `until` (ms since the epoch), never shortening an
    * earlier entry. An `until` already past is skipped.

@@ -11,6 +11,11 @@ const PRELUDE = `
 local p = ARGV[1]
 local margin = tonumber(ARGV[2])
 
+-- forgets revocations whose tokens expired more than the margin ago
+local function prune(now)
+  redis.call('ZREMRANGEBYSCORE', p .. 'revoked', '-inf', '(' .. (now - margin))
+end
+
 -- revokes a flat list {jti, until, ...}: ZADD GT (never shortens) and one message to every instance
 local function revoke_all(list)
   if #list == 0 then return end
@@ -55,23 +60,18 @@ end
 /** The scripts by name; `redis-connection.ts` runs them by SHA1, sending the text on NOSCRIPT. */
 export const SCRIPTS = {
   /**
-   * ARGV[3] now, ARGV[4] the message (JSON `[{jti, until}]`), then jti, until pairs.
-   * Prunes expired revocations, adds these (GT), publishes. Returns 1.
+   * ARGV[3] now, then jti, until pairs. Prunes expired revocations, adds these (GT),
+   * publishes them. Returns 1.
    */
   revoke: `${PRELUDE}
-local now = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', p .. 'revoked', '-inf', '(' .. (now - margin))
-for i = 5, #ARGV, 2 do
-  redis.call('ZADD', p .. 'revoked', 'GT', ARGV[i + 1], ARGV[i])
-end
-redis.call('PUBLISH', p .. 'revocations', ARGV[4])
+prune(tonumber(ARGV[3]))
+revoke_all({ unpack(ARGV, 4) })
 return 1
 `,
 
   /** ARGV[3] now. Prunes, then returns every live revocation as {jti, until, ...}. */
   load: `${PRELUDE}
-local now = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', p .. 'revoked', '-inf', '(' .. (now - margin))
+prune(tonumber(ARGV[3]))
 return redis.call('ZRANGEBYSCORE', p .. 'revoked', ARGV[3], '+inf', 'WITHSCORES')
 `,
 

@@ -182,8 +182,7 @@ export class RedisTokenStore implements TokenStore {
       if (until < now) continue
       // known here and not queued: Redis has it (a reload gives back what a restart lost), so a
       // revoked token replayed at every request costs no round trip
-      if (this.#mirror.covers(jti, until) && !this.#pending.has(jti)) continue
-      this.#mirror.add(jti, until)
+      if (!this.#mirror.add(jti, until) && !this.#pending.has(jti)) continue
       const queued = this.#pending.get(jti)
       if (queued === undefined || queued < until) this.#pending.set(jti, until)
       live.push([jti, until])
@@ -235,7 +234,7 @@ export class RedisTokenStore implements TokenStore {
       this.#report('exchange', new TypeError('unexpected reply from the useRefreshToken script'))
       throw new StoreUnavailableError()
     }
-    if (use.result === 'reused') this.#mirror.addAll(pairs(use.revoked))
+    if (use.use.result === 'reused') this.#mirror.addAll(pairs(use.revoked))
     return use.use
   }
 
@@ -460,8 +459,7 @@ export class RedisTokenStore implements TokenStore {
   async #send(entries: readonly (readonly [string, number])[]): Promise<void> {
     for (let i = 0; i < entries.length; i += REVOKE_BATCH) {
       const batch = entries.slice(i, i + REVOKE_BATCH)
-      const message = JSON.stringify(batch.map(([jti, until]) => ({ jti, until })))
-      const argv = [this.prefix, this.#skew, String(this.#clock()), message]
+      const argv = [this.prefix, this.#skew, String(this.#clock())]
       for (const [jti, until] of batch) argv.push(jti, String(until))
       await runScript(this.#client, 'revoke', argv, this.#timeoutMs)
       // a later, longer revocation of the same jti stays queued
@@ -494,18 +492,18 @@ export class RedisTokenStore implements TokenStore {
 
   // ---- commands ----------------------------------------------------------------------
 
-  async #script(operation: string, name: 'addToFamily' | 'useRefreshToken' | 'revokeFamily', argv: readonly string[]): Promise<unknown> {
-    try {
-      return await runScript(this.#client, name, argv, this.#timeoutMs)
-    } catch (err) {
-      this.#report(operation, err)
-      throw new StoreUnavailableError()
-    }
+  #script(operation: string, name: 'addToFamily' | 'useRefreshToken' | 'revokeFamily', argv: readonly string[]): Promise<unknown> {
+    return this.#call(operation, runScript(this.#client, name, argv, this.#timeoutMs))
   }
 
-  async #command(operation: string, args: readonly string[]): Promise<unknown> {
+  #command(operation: string, args: readonly string[]): Promise<unknown> {
+    return this.#call(operation, sendCommand(this.#client, args, this.#timeoutMs))
+  }
+
+  /** A failed call is reported and becomes StoreUnavailableError. */
+  async #call(operation: string, reply: Promise<unknown>): Promise<unknown> {
     try {
-      return await sendCommand(this.#client, args, this.#timeoutMs)
+      return await reply
     } catch (err) {
       this.#report(operation, err)
       throw new StoreUnavailableError()
@@ -566,7 +564,7 @@ function pairs(reply: unknown): RevocationEntry[] {
   return entries
 }
 
-type ScriptUse = { result: RefreshTokenUse['result']; use: RefreshTokenUse; revoked: unknown }
+type ScriptUse = { use: RefreshTokenUse; revoked: unknown }
 
 /** The useRefreshToken script's reply, or undefined if it has an unexpected shape. */
 function readUse(reply: unknown): ScriptUse | undefined {
@@ -577,11 +575,11 @@ function readUse(reply: unknown): ScriptUse | undefined {
   switch (result) {
     case 'first':
     case 'revoked':
-      return { result, use: { result, family }, revoked: undefined }
+      return { use: { result, family }, revoked: undefined }
     case 'grace':
     case 'reused':
       if (!Number.isFinite(firstUsedAt)) return undefined
-      return { result, use: { result, family, firstUsedAt }, revoked }
+      return { use: { result, family, firstUsedAt }, revoked }
     default:
       return undefined
   }

@@ -5,27 +5,16 @@
 // Redis (BENCH_REDIS_URL), under a fresh key prefix deleted afterwards.
 import { randomUUID } from 'node:crypto'
 import { do_not_optimize, measure } from 'mitata'
-import { createClient } from 'redis'
 import { MemoryTokenStore } from '../src/index.js'
 import { RedisTokenStore } from '../src/store/redis.js'
 import { QUICK, fixed, median, ratio, report, table } from './common.js'
+import { connectRedis, deleteKeys, freshPrefix } from './redis.js'
 
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const REVOCATIONS = Number(process.env.BENCH_PROPAGATION_N ?? (QUICK ? 200 : 1000))
 const ROUNDS = Number(process.env.BENCH_PROPAGATION_ROUNDS ?? (QUICK ? 3 : 7))
 const MIN_CPU_NS = QUICK ? 100e6 : 150e6
 // revocations in every mirror while isRevoked is timed: a busy server's worth
 const MIRROR_SIZE = 10_000
-
-const newClient = () => createClient({ url: REDIS_URL })
-type Client = ReturnType<typeof newClient>
-
-async function connect(): Promise<Client> {
-  const client = newClient()
-  client.on('error', (err: unknown) => process.stderr.write(`propagation: redis error ${String(err)}\n`))
-  await client.connect()
-  return client
-}
 
 /** Resolves once `check()` holds, testing it once per event-loop turn (I/O runs in between). */
 function until(check: () => boolean): Promise<void> {
@@ -45,8 +34,10 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const prefix = `fastmcp-auth-bench:${randomUUID()}:`
-  const [clientA, clientB, publisher, subscriber] = await Promise.all([connect(), connect(), connect(), connect()])
+  const prefix = freshPrefix()
+  const [clientA, clientB, publisher, subscriber] = await Promise.all([
+    connectRedis('propagation'), connectRedis('propagation'), connectRedis('propagation'), connectRedis('propagation'),
+  ])
   const a = new RedisTokenStore({ client: clientA, prefix })
   const b = new RedisTokenStore({ client: clientB, prefix })
   try {
@@ -145,7 +136,7 @@ async function main(): Promise<void> {
     report({ markdown, metrics })
   } finally {
     await Promise.all([a.close(), b.close()])
-    for await (const keys of clientA.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await clientA.unlink(keys)
+    await deleteKeys(clientA, prefix)
     for (const client of [clientA, clientB, publisher, subscriber]) client.destroy()
   }
 }

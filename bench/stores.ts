@@ -2,15 +2,13 @@
 // RedisTokenStore against the default MemoryTokenStore (both answer isRevoked from local
 // memory), and refresh exchanges per second with each (Redis: one script per exchange, on
 // the shared Redis at BENCH_REDIS_URL, under a fresh key prefix deleted afterwards).
-import { randomUUID } from 'node:crypto'
 import { do_not_optimize, measure } from 'mitata'
-import { createClient } from 'redis'
 import { MemoryTokenStore, createFastMcpAuth, type FastMcpAuth, type TokenStore } from '../src/index.js'
 import { RedisTokenStore } from '../src/store/redis.js'
 import { AUDIENCE, ISSUER, QUICK, fixed, makeFixtures, median, ratio, report, table } from './common.js'
 import { MockResponse, mockRequest } from './mock.js'
+import { connectRedis, deleteKeys, freshPrefix } from './redis.js'
 
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ROUNDS = Number(process.env.BENCH_STORES_ROUNDS ?? (QUICK ? 3 : 7))
 const EXCHANGES = Number(process.env.BENCH_STORES_EXCHANGES ?? (QUICK ? 200 : 1000))
 const CONCURRENCY = 16
@@ -31,10 +29,8 @@ async function exchangesPerSecond(auth: FastMcpAuth, count: number, concurrency:
 
 async function main(): Promise<void> {
   const fx = await makeFixtures()
-  const client = createClient({ url: REDIS_URL })
-  client.on('error', (err: unknown) => process.stderr.write(`stores: redis error ${String(err)}\n`))
-  await client.connect()
-  const prefix = `fastmcp-auth-bench:${randomUUID()}:`
+  const client = await connectRedis('stores')
+  const prefix = freshPrefix()
   const redisStore = new RedisTokenStore({ client, prefix })
   const make = (store: TokenStore) => createFastMcpAuth({ signingKey: fx.key, issuer: ISSUER, audience: AUDIENCE, store, metrics: false })
   const onMemory = make(new MemoryTokenStore())
@@ -92,7 +88,7 @@ async function main(): Promise<void> {
     report({ markdown, metrics })
   } finally {
     await redisStore.close()
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await client.unlink(keys)
+    await deleteKeys(client, prefix)
     client.destroy()
   }
 }

@@ -1,20 +1,17 @@
-// The `fastmcp-auth` bin as a user gets it: built, packed, installed from the tarball into
+// The `fastmcp-auth` bin as a user gets it: packed, installed from the tarball into
 // a fresh project, and run as a child process. Every command, every exit code, explain's
 // causes, stdin, --json shapes, and no secret or derived key in any output.
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { deriveJwtKey } from '../src/index.js'
 import { validPayload, vector, vectors } from './helpers.js'
+import { installTarball, packTarball, root } from './pack.js'
 
-const exec = promisify(execFile)
-const root = fileURLToPath(new URL('../', import.meta.url))
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; files: string[] }
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
 
 const SECRET = 'cli-test-secret-7f3Kq9-never-printed'
 const OLD_SECRET = 'cli-test-old-secret-2b8Wx1-never-printed'
@@ -64,26 +61,13 @@ async function mint(extra: string[] = [], env?: Record<string, string>): Promise
   return run.stdout.trim()
 }
 
-/** npm without the npm_* variables of an enclosing `npm test`, which would steer it. */
-function npm(args: string[], cwd: string) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
-  return exec('npm', args, { cwd, env })
-}
-
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'fastmcp-auth-cli-'))
-  // build into a staging copy, not dist/: other test files load dist/ meanwhile
-  const stage = join(tmp, 'package')
-  await exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')])
-  for (const file of ['package.json', 'README.md', 'LICENSE', ...pkg.files.filter((f) => f !== 'dist')]) {
-    if (existsSync(join(root, file))) copyFileSync(join(root, file), join(stage, file))
-  }
-  const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], stage)
-  const tarball = join(tmp, (JSON.parse(stdout) as { filename: string }[])[0]!.filename)
+  const { tarball } = await packTarball(tmp)
   const app = join(tmp, 'app')
   mkdirSync(app)
   writeFileSync(join(app, 'package.json'), '{ "name": "cli-test-app", "private": true }\n')
-  await npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], app)
+  await installTarball(app, tarball)
   bin = join(app, 'node_modules/.bin/fastmcp-auth')
 })
 

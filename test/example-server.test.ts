@@ -42,10 +42,7 @@ test('npm start with the port taken exits non-zero with a clear message and prin
 })
 
 test('npm start prints the metadata URL derived from the configured audience', async () => {
-  const probe = net.createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  const run = await runExample({ PORT: String(port), FASTMCP_AUDIENCE: 'https://mcp.example.com/tenant/mcp/' })
+  // port 0: the system picks a free one, with no window for another process to take it
+  const run = await runExample({ PORT: '0', FASTMCP_AUDIENCE: 'https://mcp.example.com/tenant/mcp/' })
   assert.match(run.stdout, /audience https:\/\/mcp\.example\.com\/tenant\/mcp\/; metadata: https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/tenant\/mcp\)/)
 })

@@ -8,7 +8,7 @@ import {
   sendAuthError, type FastMcpAuth, type FastMcpAuthError,
 } from '../src/index.js'
 import { readUnverifiedJti } from '../src/verifier.js'
-import { AUDIENCE, ISSUER, NOW, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
+import { AUDIENCE, ISSUER, NOW, NOW_MS, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
 
 describe('constantTimeEqual', () => {
   test('agrees with === for ASCII strings of every length around a word', () => {
@@ -136,7 +136,7 @@ describe('replayed forgeries', () => {
   test('a forged token replayed is refused as bad_signature every time; a valid token with its jti is untouched', async () => {
     const reasons: string[] = []
     const auth = createFastMcpAuth({
-      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW * 1000,
+      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW_MS,
       onRejected: (e) => reasons.push(e.error.reason),
     })
     await auth.ready
@@ -156,8 +156,8 @@ describe('replayed forgeries', () => {
       }
     }
     const auth = createFastMcpAuth({
-      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW * 1000,
-      store: new StaleStore({ clock: () => NOW * 1000 }), maxStalenessMs: 60_000,
+      signingKey: VECTOR_KEY, issuer: ISSUER, audience: AUDIENCE, clock: () => NOW_MS,
+      store: new StaleStore({ clock: () => NOW_MS }), maxStalenessMs: 60_000,
     })
     await auth.ready
     const send = (token: string) => statusFor(auth, token)

@@ -2,7 +2,7 @@
 // tarball, then an ESM and a CommonJS project install the tarball and serve a request.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,31 +10,21 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { publint } from 'publint'
+import { installTarball, packTarball, root } from './pack.js'
 
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('../', import.meta.url))
 const attwBin = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; devDependencies: Record<string, string> }
 // every subpath a consumer can import; ./package.json is data, not a module
 const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json')
 
-/** npm without the npm_* variables of an enclosing `npm test`, which would steer it. */
-function npm(args: string[], cwd: string) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)))
-  return run('npm', args, { cwd, env, encoding: 'utf8', maxBuffer: 16 << 20 })
-}
-
 let work: string
 let tarball: string
 
 before(async () => {
-  // `npm test` builds first; packing skips prepack so no rebuild races other test files
-  assert.ok(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run `npm run build` (npm test does)')
   work = await mkdtemp(join(tmpdir(), 'fastmcp-auth-pack-'))
-  const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)
-  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[]
-  tarball = join(work, packed!.filename)
-  const files = packed!.files.map((f) => f.path)
+  let files: string[]
+  ;({ tarball, files } = await packTarball(work))
   const stray = files.filter((f) => !f.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(f))
   assert.deepEqual(stray, [], 'the tarball holds only dist/, package.json, README and LICENSE')
 })
@@ -129,11 +119,10 @@ for (const [kind, consumer] of Object.entries(consumers)) {
       await mkdir(dir)
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name: `${kind}-consumer`, private: true, type: consumer.type }))
       await writeFile(join(dir, consumer.file), consumer.source)
-      // jose and lru-cache come from the npm cache that `npm ci` filled; each subpath with
-      // optional peers gets them at the tested versions: sdk-v2 SDK v2's server package,
-      // authorization-server SDK v1 and Express (the root entry needs neither)
+      // each subpath with optional peers gets them at the tested versions: sdk-v2 SDK v2's
+      // server package, authorization-server SDK v1 and Express (the root entry needs neither)
       const peers = ['@modelcontextprotocol/server', '@modelcontextprotocol/sdk', 'express'].map((name) => `${name}@${pkg.devDependencies[name]}`)
-      await npm(['install', tarball, ...peers, '--no-audit', '--no-fund', '--prefer-offline'], dir)
+      await installTarball(dir, tarball, peers)
       const { stdout } = await run(process.execPath, [consumer.file], { cwd: dir, encoding: 'utf8' })
       output = JSON.parse(stdout) as typeof output
     })

@@ -24,16 +24,17 @@ describe('refresh rotation across instances sharing a RedisTokenStore', () => {
   let strictB: Instance
   let lenientA: Instance // grace 10 s
   let lenientB: Instance
+  // one prefix for all four: they share their token state
+  const prefix = freshPrefix('rotation')
 
   const start = async (name: string, grace: number): Promise<Instance> => {
     const instance = await startInstance(name, {
-      REDIS_URL: redis.url, PREFIX: freshPrefixFor, SIGNING_KEY: fastmcp.key, ISSUER: fastmcp.issuer,
+      REDIS_URL: redis.url, PREFIX: prefix, SIGNING_KEY: fastmcp.key, ISSUER: fastmcp.issuer,
       AUDIENCE: fastmcp.audience, ADMIN_KEY, GRACE: String(grace), MAX_LIFETIME: String(CENTURY),
     })
     instances.push(instance)
     return instance
   }
-  const freshPrefixFor = freshPrefix('rotation')
 
   before(async () => {
     redis = await startPrivateRedis()

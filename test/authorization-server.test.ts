@@ -1,8 +1,6 @@
 // The authorization server over real HTTP: metadata, registration, the authorization and
 // token endpoints, the login hook, and each way a request must be refused.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import { MemoryTokenStore, createFastMcpAuth, type FastMcpAuth, type TokenStore } from '../src/index.js'
@@ -14,14 +12,17 @@ import {
   type PendingAuthorization,
 } from '../src/authorization-server/index.js'
 import { SCOPES } from '../examples/app.js'
-import { NOW_MS, VECTOR_KEY, manualClock } from './helpers.js'
+import { NOW_MS, VECTOR_KEY, listenLocal, manualClock } from './helpers.js'
 import {
   REDIRECT_URI,
+  authorizeParams,
   authorizeRequest,
   getCode,
   payloadOf,
+  pendingOf,
   pkcePair,
   postJson,
+  postLogin,
   register,
   startExample,
   submitLoginPage,
@@ -146,9 +147,7 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
   test('login page, then a 303 to the client with the code, state and iss; the code buys FastMCP tokens naming the person', async () => {
     const client = await register(s.run.base)
     const { verifier, challenge } = pkcePair()
-    const page = await authorizeRequest(s.run.base, {
-      client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, state: 'st-1', resource: `${s.run.base}/mcp`, scope: 'notes:read',
-    })
+    const page = await authorizeRequest(s.run.base, authorizeParams(client, { code_challenge: challenge, state: 'st-1', resource: `${s.run.base}/mcp`, scope: 'notes:read' }))
     assert.equal(page.status, 200)
     assert.equal(page.headers.get('cache-control'), 'no-store')
     assert.equal(page.headers.get('x-frame-options'), 'DENY')
@@ -197,7 +196,7 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
 
   test('a wrong password shows the page again (403) and sends nothing to the client; the right one then works', async () => {
     const client = await register(s.run.base)
-    const page = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+    const page = await authorizeRequest(s.run.base, authorizeParams(client))
     const wrong = await submitLoginPage(page, { username: 'demo', password: 'guess' })
     assert.equal(wrong.status, 403)
     assert.equal(wrong.headers.get('location'), null)
@@ -208,9 +207,8 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
 
   test('a login form submitted twice approves once: the second post is 400 and issues no code', async () => {
     const client = await register(s.run.base)
-    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
-    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
-    const post = () => fetch(`${s.run.base}/authorize/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }) })
+    const pending = pendingOf(await (await authorizeRequest(s.run.base, authorizeParams(client))).text())
+    const post = () => postLogin(s.run.base, pending)
     assert.equal((await post()).status, 303)
     const again = await post()
     assert.equal(again.status, 400)
@@ -219,11 +217,8 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
 
   test('login CSRF: a login form posted from another origin is 403 and approves nothing; the page itself still can', async () => {
     const client = await register(s.run.base)
-    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
-    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
-    const post = (origin: string) => fetch(`${s.run.base}/authorize/login`, {
-      method: 'POST', redirect: 'manual', headers: { origin }, body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
-    })
+    const pending = pendingOf(await (await authorizeRequest(s.run.base, authorizeParams(client))).text())
+    const post = (origin: string) => postLogin(s.run.base, pending, undefined, { origin })
     for (const origin of ['https://attacker.example', 'null', `${s.run.base}.attacker.example`]) {
       const res = await post(origin)
       assert.equal(res.status, 403, origin)
@@ -238,14 +233,14 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
   test('a client name with bidi overrides and control characters: the login page shows U+FFFD in their place, escaped', async () => {
     const name = 'Notes\u202Egpj.exe\u2066\u200F\u0007\u001b[31m\u0085<b>'
     const client = await register(s.run.base, { client_name: name })
-    const html = await (await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })).text()
+    const html = await (await authorizeRequest(s.run.base, authorizeParams(client))).text()
     assert.doesNotMatch(html, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/)
     assert.ok(html.includes('Notes\uFFFDgpj.exe\uFFFD\uFFFD\uFFFD\uFFFD[31m\uFFFD&#60;b&#62;'), html)
   })
 
   test('a scope the resource does not offer: redirected back with invalid_scope', async () => {
     const client = await register(s.run.base)
-    const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'notes:read admin', state: 's' })
+    const res = await authorizeRequest(s.run.base, authorizeParams(client, { scope: 'notes:read admin', state: 's' }))
     assert.equal(res.status, 302)
     const back = new URL(res.headers.get('location')!)
     assert.equal(back.searchParams.get('error'), 'invalid_scope')
@@ -255,7 +250,7 @@ describe('createAuthorizationServer: authorization code with PKCE', () => {
   test('PKCE is required: no challenge, or the plain method, is redirected back with invalid_request', async () => {
     const client = await register(s.run.base)
     for (const params of [{ code_challenge: undefined }, { code_challenge: 'abc', code_challenge_method: 'plain' }]) {
-      const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, ...params })
+      const res = await authorizeRequest(s.run.base, authorizeParams(client, params))
       assert.equal(res.status, 302)
       assert.equal(new URL(res.headers.get('location')!).searchParams.get('error'), 'invalid_request')
     }
@@ -295,7 +290,7 @@ describe('createAuthorizationServer: refusals', () => {
 
   test('a redirect URI the client did not register: 400 invalid_request from the server itself, no redirect, no login', async () => {
     const client = await register(s.run.base)
-    const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: 'https://attacker.example/cb', code_challenge: pkcePair().challenge })
+    const res = await authorizeRequest(s.run.base, authorizeParams(client, { redirect_uri: 'https://attacker.example/cb' }))
     assert.equal(res.status, 400)
     assert.equal(res.headers.get('location'), null)
     assert.equal((await res.json() as { error: string }).error, 'invalid_request')
@@ -304,7 +299,7 @@ describe('createAuthorizationServer: refusals', () => {
   for (const variant of [`${REDIRECT_URI}#frag`, REDIRECT_URI.replace('http://', 'http://user:pass@'), REDIRECT_URI.replace('http:', 'HTTP:'), `${REDIRECT_URI}/`, REDIRECT_URI.replace('127.0.0.1', 'localhost')]) {
     test(`a variant of the registered loopback redirect URI (${variant}): 400 invalid_request, no redirect, no login`, async () => {
       const client = await register(s.run.base)
-      const res = await authorizeRequest(s.run.base, { client_id: client.client_id, redirect_uri: variant, code_challenge: pkcePair().challenge, state: 'v' })
+      const res = await authorizeRequest(s.run.base, authorizeParams(client, { redirect_uri: variant, state: 'v' }))
       assert.equal(res.status, 400)
       assert.equal(res.headers.get('location'), null)
       assert.equal((await res.json() as { error: string }).error, 'invalid_request')
@@ -327,9 +322,7 @@ describe('createAuthorizationServer: refusals', () => {
 
   test('a resource of another server (RFC 8707): redirected back with invalid_target, and no login page', async () => {
     const client = await register(s.run.base)
-    const res = await authorizeRequest(s.run.base, {
-      client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, resource: 'https://other.example/mcp', state: 'st',
-    })
+    const res = await authorizeRequest(s.run.base, authorizeParams(client, { resource: 'https://other.example/mcp', state: 'st' }))
     assert.equal(res.status, 302)
     const back = new URL(res.headers.get('location')!)
     assert.equal(back.searchParams.get('error'), 'invalid_target')
@@ -345,7 +338,7 @@ describe('createAuthorizationServer: refusals', () => {
   })
 
   test('an unknown client: 400 invalid_client at the authorization endpoint (no redirect) and at the token endpoint', async () => {
-    const res = await authorizeRequest(s.run.base, { client_id: 'no-such-client', redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+    const res = await authorizeRequest(s.run.base, authorizeParams({ client_id: 'no-such-client' }))
     assert.equal(res.status, 400)
     assert.equal(res.headers.get('location'), null)
     assert.equal((await res.json() as { error: string }).error, 'invalid_client')
@@ -390,10 +383,8 @@ describe('createAuthorizationServer: refusals', () => {
     const t = await startSetup({ clock, store: recording })
     try {
       const client = await register(t.run.base)
-      const { challenge } = pkcePair()
-      const page = await authorizeRequest(t.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge })
-      const html = await page.clone().text()
-      const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
+      const page = await authorizeRequest(t.run.base, authorizeParams(client))
+      const pending = pendingOf(await page.clone().text())
       const back = new URL((await submitLoginPage(page)).headers.get('location')!)
       const code = back.searchParams.get('code')!
       assert.ok(written.length >= 6)
@@ -473,9 +464,7 @@ interface Custom {
 }
 
 async function startCustom(login: LoginHook, options: Partial<AuthorizationServerOptions> = {}): Promise<Custom> {
-  const listener = http.createServer()
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+  const { server: listener, base, close } = await listenLocal()
   const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: `${base}/`, audience: `${base}/mcp` })
   const seen: PendingAuthorization[] = []
   const server = createAuthorizationServer({
@@ -499,13 +488,7 @@ async function startCustom(login: LoginHook, options: Partial<AuthorizationServe
     work.catch(next)
   })
   listener.on('request', app)
-  return {
-    base, auth, server, seen,
-    close: () => new Promise((resolve) => {
-      listener.closeAllConnections()
-      listener.close(() => resolve())
-    }),
-  }
+  return { base, auth, server, seen, close }
 }
 
 describe('createAuthorizationServer: the login hook', () => {
@@ -514,7 +497,7 @@ describe('createAuthorizationServer: the login hook', () => {
     try {
       const client = await register(c.base, { client_name: 'Hook Test' })
       const { verifier, challenge } = pkcePair()
-      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, scope: 'read write' })
+      const res = await authorizeRequest(c.base, authorizeParams(client, { code_challenge: challenge, scope: 'read write' }))
       assert.equal(res.status, 302)
       const code = new URL(res.headers.get('location')!).searchParams.get('code')!
       const [pending] = c.seen
@@ -538,7 +521,7 @@ describe('createAuthorizationServer: the login hook', () => {
     try {
       const client = await register(c.base)
       const { verifier, challenge } = pkcePair()
-      const away = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, state: 'client-state' })
+      const away = await authorizeRequest(c.base, authorizeParams(client, { code_challenge: challenge, state: 'client-state' }))
       const upstreamState = new URL(away.headers.get('location')!).searchParams.get('state')!
       const back = await fetch(`${c.base}/idp/callback?state=${upstreamState}`, { redirect: 'manual' })
       const location = new URL(back.headers.get('location')!)
@@ -561,7 +544,7 @@ describe('createAuthorizationServer: the login hook', () => {
     })
     try {
       const client = await register(c.base)
-      await (await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, state: 'z' })).text()
+      await (await authorizeRequest(c.base, authorizeParams(client, { state: 'z' }))).text()
       const back = await fetch(`${c.base}/idp/callback?state=${c.seen[0]!.id}&deny=1`, { redirect: 'manual' })
       const location = new URL(back.headers.get('location')!)
       assert.equal(location.searchParams.get('error'), 'access_denied')
@@ -575,7 +558,7 @@ describe('createAuthorizationServer: the login hook', () => {
     const c = await startCustom(() => { throw new Error('database down: secret detail') })
     try {
       const client = await register(c.base)
-      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge })
+      const res = await authorizeRequest(c.base, authorizeParams(client))
       assert.equal(res.status, 302)
       const location = res.headers.get('location')!
       assert.equal(new URL(location).searchParams.get('error'), 'server_error')
@@ -589,7 +572,7 @@ describe('createAuthorizationServer: the login hook', () => {
     const c = await startCustom(() => ({ subject: 'u', scopes: ['admin'] }))
     try {
       const client = await register(c.base)
-      const res = await authorizeRequest(c.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, scope: 'read' })
+      const res = await authorizeRequest(c.base, authorizeParams(client, { scope: 'read' }))
       const location = new URL(res.headers.get('location')!)
       assert.equal(location.searchParams.get('error'), 'server_error')
       assert.equal(location.searchParams.get('code'), null)
@@ -601,26 +584,19 @@ describe('createAuthorizationServer: the login hook', () => {
 
 describe('examples/authorization-server.ts: the documented login hook', () => {
   let base: string
-  let listener: http.Server
+  let close: () => Promise<void>
   before(async () => {
     process.env.FASTMCP_JWT_SECRET ??= 'test-secret-for-the-authorization-server-example'
     const example = await import('../examples/authorization-server.js')
     example.addUser('alice', 'alice-password', 'alice@example.com')
-    listener = http.createServer(example.app)
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+    ;({ base, close } = await listenLocal(example.app))
   })
-  after(() => new Promise<void>((resolve) => { listener.closeAllConnections(); listener.close(() => resolve()) }))
+  after(() => close())
 
-  const begin = (client: { client_id: string }, cookie?: string) => {
-    const url = new URL('/authorize', base)
-    const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, code_challenge_method: 'S256', scope: 'notes:read' }
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
-    return fetch(url, { redirect: 'manual', headers: cookie === undefined ? {} : { cookie } })
-  }
+  const begin = (client: { client_id: string }, cookie?: string) =>
+    authorizeRequest(base, authorizeParams(client, { scope: 'notes:read' }), cookie === undefined ? {} : { cookie })
   const approve = (pending: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${base}/authorize/login`, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ pending, decision: 'allow', ...form }) })
-  const pendingOf = (html: string) => /name="pending" value="([^"]+)"/.exec(html)![1]!
+    postLogin(base, pending, { decision: 'allow', ...form }, headers)
 
   test('an attacker\'s client sent to /authorize with a signed-in person\'s session: a consent page naming it, no code', async () => {
     const evil = await register(base, { client_name: 'Evil Notes' })
@@ -695,12 +671,8 @@ describe('createAuthorizationServer: two instances sharing one store', () => {
     try {
       const client = await register(a.run.base)
       const { verifier, challenge } = pkcePair()
-      const page = await authorizeRequest(a.run.base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge })
-      const html = await page.text()
-      const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
-      const back = await fetch(`${b.run.base}/authorize/login`, {
-        method: 'POST', redirect: 'manual', body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
-      })
+      const page = await authorizeRequest(a.run.base, authorizeParams(client, { code_challenge: challenge }))
+      const back = await postLogin(b.run.base, pendingOf(await page.text()))
       assert.equal(back.status, 303)
       const code = new URL(back.headers.get('location')!).searchParams.get('code')!
       const granted = await tokenRequest(b.run.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })

@@ -2,10 +2,10 @@
 // on loopback port 0, and the MCP SDK client bundled for the browser with esbuild.
 import { existsSync } from 'node:fs'
 import type http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
+import { closeServer, listenLocal } from './helpers.js'
 
 // Debian's chromium, never a browser download; .ci/run installs it
 export const executablePath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium']
@@ -20,14 +20,9 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Listens on 127.0.0.1, port 0; resolves to the port. */
-export const listen = (server: http.Server) => new Promise<string>((resolve) => {
-  server.listen(0, '127.0.0.1', () => resolve(String((server.address() as AddressInfo).port)))
-})
+export const listen = async (server: http.Server): Promise<string> => String((await listenLocal(server)).port)
 
-export const close = (server: http.Server) => new Promise<void>((resolve) => {
-  server.closeAllConnections()
-  server.close(() => resolve())
-})
+export { closeServer as close }
 
 /**
  * One ES module for the page, from source text (resolved from the package root) or a file:

@@ -2,15 +2,13 @@
 // (and the v1 client) against createMcpHandler + toNodeHandler and against
 // NodeStreamableHTTPServerTransport, behind requireFastMcpToken or v2's requireBearerAuth.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport, type VersionNegotiationOptions } from '@modelcontextprotocol/client'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createExampleAppV2, type Caller, type ExampleV2Config } from '../examples/app-v2.js'
 import type { FastMcpAuth, RejectedEvent } from '../src/index.js'
-import { VECTOR_KEY } from './helpers.js'
+import { VECTOR_KEY, listenLocal } from './helpers.js'
 
 type Mode = NonNullable<VersionNegotiationOptions['mode']>
 const MODES: [string, Mode, 'legacy' | 'modern'][] = [
@@ -29,9 +27,7 @@ interface Running {
 }
 
 async function startExample(config: Omit<ExampleV2Config, 'signingKey' | 'issuer' | 'audience'> = {}): Promise<Running> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { server, base, close } = await listenLocal()
   const rejected: RejectedEvent[] = []
   const { app, auth } = createExampleAppV2({
     signingKey: VECTOR_KEY,
@@ -47,10 +43,7 @@ async function startExample(config: Omit<ExampleV2Config, 'signingKey' | 'issuer
     metadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`,
     auth,
     rejected,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close,
   }
 }
 

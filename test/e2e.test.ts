@@ -1,41 +1,14 @@
 // The example server end to end, driven by the real MCP SDK client.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { DEMO_CLIENT, createExampleApp, type ExampleConfig } from '../examples/app.js'
-import type { FastMcpAuth } from '../src/index.js'
+import { DEMO_CLIENT } from '../examples/app.js'
 import { AUDIENCE, ISSUER, NOW_MS, VECTOR_KEY, claims, signToken, validPayload, vector } from './helpers.js'
+import { startExample, type RunningExample } from './oauth-helpers.js'
 
 const demoCredentials = { client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret }
-
-interface Running {
-  base: string
-  mcp: URL
-  auth: FastMcpAuth
-  close: () => Promise<void>
-}
-
-/** Listens first, so the audience can name the real port, then mounts the example app. */
-async function startExample(config: (base: string) => ExampleConfig): Promise<Running> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const { app, auth } = createExampleApp(config(base))
-  server.on('request', app)
-  return {
-    base,
-    mcp: new URL(`${base}/mcp`),
-    auth,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
-  }
-}
 
 async function connect(url: URL, token?: string): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' })
@@ -77,7 +50,7 @@ async function tokenGrant(base: string, form: Record<string, string>) {
 }
 
 describe('example server with the MCP SDK client', () => {
-  let run: Running
+  let run: RunningExample
   before(async () => {
     run = await startExample((base) => ({ signingKey: VECTOR_KEY, issuer: `${base}/`, audience: `${base}/mcp` }))
   })

@@ -226,20 +226,49 @@ export async function startServer(kind: ServerKind, chain: FastMcpMiddleware[], 
     res.once('finish', () => { if (res.statusCode >= 500) serverErrors++ })
   })
   // no 'clientError' listener: one would replace node:http's own 400/431 answers under test
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const { base, port, close } = await listenLocal(server)
   return {
     kind,
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `${base}/mcp`,
     port,
     handled: () => handled,
     lastAuth: () => lastAuth,
     serverErrors: () => serverErrors,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close,
   }
+}
+
+export interface LocalServer {
+  server: http.Server
+  port: number
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  base: string
+  /** {@link closeServer} on it. */
+  close: () => Promise<void>
+}
+
+/**
+ * Listens on 127.0.0.1, port 0: a new server for `handler`, or the server given. Without a
+ * handler, attach one once the port is known (e.g. to name it in an issuer).
+ */
+export async function listenLocal(handler?: RequestListener | http.Server): Promise<LocalServer> {
+  const server = handler instanceof http.Server ? handler : http.createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    server,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    close: () => closeServer(server),
+  }
+}
+
+/** Ends every connection, idle keep-alive ones included, and stops listening. */
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  })
 }
 
 // ---- auth under test ----------------------------------------------------------------

@@ -2,10 +2,11 @@
 // browser that logs in over HTTP, and the MCP SDK client's OAuthClientProvider on top of it
 // (both from examples/oauth-client-provider.ts).
 import { createHash, randomBytes } from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type http from 'node:http'
 import { createExampleApp, type ExampleApp, type ExampleConfig } from '../examples/app.js'
+import { DEMO_USER } from '../examples/dev-login.js'
 import { DEMO_REDIRECT_URI, submitLoginPage } from '../examples/oauth-client-provider.js'
+import { listenLocal } from './helpers.js'
 
 // the example's provider and browser, shared with the tests
 export { DevelopmentLoginClientProvider as TestOAuthClientProvider, submitLoginPage } from '../examples/oauth-client-provider.js'
@@ -20,21 +21,10 @@ export interface RunningExample extends ExampleApp {
 
 /** Listens first, so the issuer and audience can name the real port, then mounts the example app. */
 export async function startExample(config: (base: string) => ExampleConfig): Promise<RunningExample> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { server, base, close } = await listenLocal()
   const example = createExampleApp(config(base))
   server.on('request', example.app)
-  return {
-    ...example,
-    server,
-    base,
-    mcp: new URL(`${base}/mcp`),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
-  }
+  return { ...example, server, base, mcp: new URL(`${base}/mcp`), close }
 }
 
 /** A PKCE verifier and its S256 challenge (RFC 7636 §4.1-§4.2). */
@@ -82,13 +72,36 @@ export interface AuthorizeParams {
   response_type?: string
 }
 
-/** GET /authorize without following redirects. */
-export function authorizeRequest(base: string, params: AuthorizeParams): Promise<Response> {
+/**
+ * What most authorization requests send for `client`: REDIRECT_URI and a fresh S256 challenge
+ * (whose verifier is thrown away: pass `code_challenge` in `extra` to redeem the code), then `extra`.
+ */
+export function authorizeParams(client: { client_id: string }, extra: Partial<AuthorizeParams> = {}): AuthorizeParams {
+  return { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: pkcePair().challenge, ...extra }
+}
+
+/** GET /authorize without following redirects; an undefined parameter is left out. */
+export function authorizeRequest(base: string, params: AuthorizeParams, headers: Record<string, string> = {}): Promise<Response> {
   const url = new URL('/authorize', base)
   for (const [name, value] of Object.entries({ response_type: 'code', code_challenge_method: 'S256', ...params })) {
     if (value !== undefined) url.searchParams.set(name, value)
   }
-  return fetch(url, { redirect: 'manual' })
+  return fetch(url, { redirect: 'manual', headers })
+}
+
+/** The pending-authorization id in a login or consent page's form. */
+export function pendingOf(html: string): string {
+  const pending = /name="pending" value="([^"]+)"/.exec(html)?.[1]
+  if (pending === undefined) throw new Error(`no pending id in ${html.slice(0, 200)}`)
+  return pending
+}
+
+/**
+ * Posts the login form by hand, without following redirects: `pending` and `form` (the demo
+ * user's credentials unless given), with `headers` (e.g. an Origin).
+ */
+export function postLogin(base: string, pending: string, form: Record<string, string> = DEMO_USER, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${base}/authorize/login`, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams({ pending, ...form }) })
 }
 
 /** Starts an authorization and logs in as the demo user: the redirect to the client, parsed. */
@@ -104,7 +117,7 @@ export async function authorizeAndLogIn(base: string, params: AuthorizeParams): 
 /** A code for `client`, with its verifier. */
 export async function getCode(base: string, client: Registered, extra: Partial<AuthorizeParams> = {}): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair()
-  const back = await authorizeAndLogIn(base, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, ...extra })
+  const back = await authorizeAndLogIn(base, authorizeParams(client, { code_challenge: challenge, ...extra }))
   const code = back.searchParams.get('code')
   if (code === null) throw new Error(`no code in ${back.href}`)
   return { code, verifier }

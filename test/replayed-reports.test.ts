@@ -2,12 +2,10 @@
 // JWT libraries against real Express 5 servers. Each test is named after the kind of
 // report and asserts the right behaviour.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import { createFastMcpAuth, protectedResourceMetadataUrl, type FastMcpAuth } from '../src/index.js'
-import { AUDIENCE, ISSUER, NOW, NOW_MS, VECTOR_KEY, claims, manualClock, signToken } from './helpers.js'
+import { AUDIENCE, ISSUER, NOW, NOW_MS, VECTOR_KEY, claims, listenLocal, manualClock, signToken } from './helpers.js'
 
 const METADATA = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
 
@@ -30,15 +28,13 @@ async function startApp(build: (app: express.Express) => void): Promise<App> {
     lastAuth = (req as { auth?: unknown }).auth
     res.json({ ok: true })
   })
-  const server = http.createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { base: origin, close } = await listenLocal(app)
   return {
     url: `${origin}/mcp`,
     origin,
     handled: () => handled,
     lastAuth: () => lastAuth,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close,
   }
 }
 

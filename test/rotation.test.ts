@@ -1,8 +1,6 @@
 // Refresh-token rotation with reuse detection, the token endpoint and the revocation
 // endpoint, on the in-memory store (test/store/ runs the same over Redis, across processes).
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import {
@@ -14,7 +12,7 @@ import {
   type RefreshEvent,
   type TokenResponse,
 } from '../src/index.js'
-import { AUDIENCE, ISSUER, NOW_MS, VECTOR_KEY, manualClock, vector } from './helpers.js'
+import { AUDIENCE, ISSUER, NOW_MS, VECTOR_KEY, listenLocal, manualClock, vector } from './helpers.js'
 
 interface Context {
   auth: FastMcpAuth
@@ -151,7 +149,7 @@ describe('auth.exchangeRefreshToken', () => {
 describe('auth.tokenEndpoint and auth.revocationEndpoint', () => {
   let ctx: Context
   let base: string
-  let server: http.Server
+  let close: () => Promise<void>
   before(async () => {
     ctx = setup()
     const app = express()
@@ -164,11 +162,9 @@ describe('auth.tokenEndpoint and auth.revocationEndpoint', () => {
     app.post('/confidential/revoke', ctx.auth.revocationEndpoint({ authenticateClient }))
     app.use('/mcp', ctx.auth.requireFastMcpToken)
     app.get('/mcp', (_req, res) => { res.json({ ok: true }) })
-    server = http.createServer(app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    ;({ base, close } = await listenLocal(app))
   })
-  after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  after(() => close())
 
   const form = (path: string, body: string) =>
     fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })

@@ -2,15 +2,13 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { requireBearerAuth } from '@modelcontextprotocol/express'
 import { OAuthError, requireBearerAuth as requireBearerAuthFetch, type AuthInfo } from '@modelcontextprotocol/server'
 import express from 'express'
 import { createFastMcpAuth } from '../src/index.js'
 import { createBearerAuthOptions, createFastMcpTokenVerifier } from '../src/sdk-v2.js'
-import { AUDIENCE, ISSUER, METADATA_URL, claims, createAuthContext, signToken, type AuthContext } from './helpers.js'
+import { AUDIENCE, ISSUER, METADATA_URL, claims, createAuthContext, listenLocal, signToken, type AuthContext } from './helpers.js'
 
 // v2's gate checks expiresAt against the real clock: these tokens live in the real now
 const now = Math.floor(Date.now() / 1000)
@@ -51,7 +49,7 @@ describe('createFastMcpTokenVerifier', () => {
 
 describe('v2 requireBearerAuth (@modelcontextprotocol/express) with createBearerAuthOptions', () => {
   let base: string
-  let server: http.Server
+  let close: () => Promise<void>
   let seen: unknown
   before(async () => {
     const { auth } = realClockAuth()
@@ -62,14 +60,9 @@ describe('v2 requireBearerAuth (@modelcontextprotocol/express) with createBearer
       seen = req.auth
       res.json({ clientId: req.auth?.clientId })
     })
-    server = http.createServer(app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    ;({ base, close } = await listenLocal(app))
   })
-  after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  after(() => close())
 
   const get = async (path: string, token?: string) => {
     const res = await fetch(`${base}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
@@ -120,7 +113,7 @@ describe('v2 requireBearerAuth (fetch-shaped, @modelcontextprotocol/server)', ()
 })
 
 describe('the fastmcp-auth-express/sdk-v2 subpath', () => {
-  test('is the only built module that loads an MCP SDK package: the root entry needs no optional peer', () => {
+  test('no top-level built module but sdk-v2.js loads an MCP SDK package (the root entry needs no optional peer)', () => {
     const dist = new URL('../dist/', import.meta.url)
     const loading = readdirSync(dist).filter((f) => f.endsWith('.js') && readFileSync(new URL(f, dist), 'utf8').includes('@modelcontextprotocol/'))
     assert.deepEqual(loading, ['sdk-v2.js'])

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { VECTOR_KEY } from '../helpers.js'
-import { REDIRECT_URI, authorizeRequest, payloadOf, pkcePair, register, submitLoginPage, tokenRequest } from '../oauth-helpers.js'
+import { REDIRECT_URI, authorizeParams, authorizeRequest, payloadOf, pendingOf, pkcePair, postLogin, register, submitLoginPage, tokenRequest } from '../oauth-helpers.js'
 import { startInstance, stopInstances, type Instance } from './instances.js'
 import { SHARED_REDIS_URL, connectClient, deleteKeys, eventually, freshPrefix } from './redis-helpers.js'
 
@@ -44,13 +44,9 @@ describe('the authorization server on two processes sharing a RedisTokenStore', 
   test('register on A, authorize on B, log in on A, exchange the code on B; the tokens work on both', async () => {
     const client = await register(a.url)
     const { verifier, challenge } = pkcePair()
-    const page = await authorizeRequest(b.url, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge, scope: 'read' })
+    const page = await authorizeRequest(b.url, authorizeParams(client, { code_challenge: challenge, scope: 'read' }))
     assert.equal(page.status, 200, 'B knows the client A registered')
-    const html = await page.text()
-    const pending = /name="pending" value="([^"]+)"/.exec(html)![1]!
-    const back = await fetch(`${a.url}/authorize/login`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ pending, username: 'demo', password: 'demo-password' }),
-    })
+    const back = await postLogin(a.url, pendingOf(await page.text()))
     assert.equal(back.status, 303, 'A completes the login B began')
     const code = new URL(back.headers.get('location')!).searchParams.get('code')!
     const granted = await tokenRequest(b.url, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
@@ -73,7 +69,7 @@ describe('the authorization server on two processes sharing a RedisTokenStore', 
   test('the development login page, submitted on the other instance, and a refresh there', async () => {
     const client = await register(b.url)
     const { verifier, challenge } = pkcePair()
-    const page = await authorizeRequest(a.url, { client_id: client.client_id, redirect_uri: REDIRECT_URI, code_challenge: challenge })
+    const page = await authorizeRequest(a.url, authorizeParams(client, { code_challenge: challenge }))
     const back = await submitLoginPage(page)
     const code = new URL(back.headers.get('location')!).searchParams.get('code')!
     const granted = await tokenRequest(a.url, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })

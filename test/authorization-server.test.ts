@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
-import { MemoryTokenStore, createFastMcpAuth, type FastMcpAuth, type TokenStore } from '../src/index.js'
+import { MemoryTokenStore, StoreUnavailableError, createFastMcpAuth, type FastMcpAuth, type TokenStore } from '../src/index.js'
 import {
   createAuthorizationServer,
   type AuthorizationServerOptions,
@@ -463,9 +463,9 @@ interface Custom {
   close: () => Promise<void>
 }
 
-async function startCustom(login: LoginHook, options: Partial<AuthorizationServerOptions> = {}): Promise<Custom> {
+async function startCustom(login: LoginHook, options: Partial<AuthorizationServerOptions> = {}, store?: TokenStore): Promise<Custom> {
   const { server: listener, base, close } = await listenLocal()
-  const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: `${base}/`, audience: `${base}/mcp` })
+  const auth = createFastMcpAuth({ signingKey: VECTOR_KEY, issuer: `${base}/`, audience: `${base}/mcp`, ...(store === undefined ? {} : { store }) })
   const seen: PendingAuthorization[] = []
   const server = createAuthorizationServer({
     auth,
@@ -492,6 +492,28 @@ async function startCustom(login: LoginHook, options: Partial<AuthorizationServe
 }
 
 describe('createAuthorizationServer: the login hook', () => {
+  test('a token store failing while a code buys its tokens answers temporarily_unavailable, never a 500', async () => {
+    const store = new MemoryTokenStore()
+    let down = false
+    const addToFamily = store.addToFamily.bind(store)
+    store.addToFamily = (family, members) => (down ? Promise.reject(new StoreUnavailableError()) : addToFamily(family, members))
+    const c = await startCustom(() => ({ subject: 'user-1', scopes: ['read'] }), {}, store)
+    try {
+      const client = await register(c.base)
+      const { verifier, challenge } = pkcePair()
+      const res = await authorizeRequest(c.base, authorizeParams(client, { code_challenge: challenge }))
+      const code = new URL(res.headers.get('location')!).searchParams.get('code')!
+      down = true
+      const granted = await tokenRequest(c.base, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.client_id, redirect_uri: REDIRECT_URI })
+      // the SDK's token handler answers every OAuth error but server_error with 400
+      assert.equal(granted.status, 400)
+      assert.equal(granted.body.error, 'temporarily_unavailable')
+      assert.equal(granted.body.access_token, undefined)
+    } finally {
+      await c.close()
+    }
+  })
+
   test('sees the pending request (client name, scopes, resource) and may approve at once, with fewer scopes', async () => {
     const c = await startCustom(() => ({ subject: 'user-1', scopes: ['read'] }))
     try {

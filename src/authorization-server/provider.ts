@@ -116,14 +116,15 @@ export class FastMcpOAuthProvider implements OAuthServerProvider {
     const used: UsedCodeRecord = { accessJti: randomUUID(), ...(refresh ? { refreshJti: randomUUID() } : {}) }
     // remembered before minting, so even a concurrent second use finds what to revoke
     await withSdkErrors(store.setRecord(recordKey.usedCode(authorizationCode), JSON.stringify(used), codeLifetimeMs))
-    const tokens = await auth.issueTokenResponse({
+    // a family the store cannot record is a 503-class answer, not a fault
+    const tokens = await withSdkErrors(auth.issueTokenResponse({
       clientId: client.client_id,
       scopes: record.scopes,
       subject: record.subject,
       jti: used.accessJti,
       ...(record.upstreamClaims === undefined ? {} : { upstreamClaims: record.upstreamClaims }),
       refreshToken: used.refreshJti === undefined ? false : { jti: used.refreshJti },
-    })
+    }))
     await this.#options.clients.keepAlive(client)
     return tokens
   }
